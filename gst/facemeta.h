@@ -1,0 +1,90 @@
+/* gst-facerec: public metadata API
+ *
+ * Installed as <gst/facerec/facemeta.h>; link with pkg-config `gstfacerec-1.0`.
+ *
+ * Per face, `facedetect-dnn` attaches one GstVideoRegionOfInterestMeta:
+ *   roi_type  "face"
+ *   x, y, w, h  the box in frame pixels, clipped to the frame
+ *   id        unique among the buffer's ROI metas (>= 1)
+ *   params    a GstStructure named "detection":
+ *       confidence  G_TYPE_DOUBLE  detector score, 0..1
+ *       landmarks   GST_TYPE_ARRAY of 10 G_TYPE_DOUBLE: x0,y0,...,x4,y4 in frame
+ *                   pixels, in this order: eye on the image left (subject's right
+ *                   eye), eye on the image right, nose tip, mouth corner on the
+ *                   image left, mouth corner on the image right
+ *       fresh       G_TYPE_BOOLEAN  FALSE when the face was carried over from an
+ *                   earlier frame instead of being detected on this one
+ *
+ * `facerecognize` adds to the same ROI a GstStructure named "recognition":
+ *       label       G_TYPE_STRING  the person's name; absent when unknown
+ *       label-id    G_TYPE_INT     index in the model's labels, -1 when unknown
+ *       known       G_TYPE_BOOLEAN
+ *       score       G_TYPE_DOUBLE  classifier confidence 0..1
+ *       distance    G_TYPE_DOUBLE  Euclidean distance to the nearest enrolled
+ *                                  embedding of the predicted person
+ * and one GstFaceRecEmbeddingMeta per face, linked to the ROI by roi_id.
+ *
+ * Note: in GStreamer 1.22, videoscale/videoconvertscale rescale ROI boxes but drop
+ * their params; the helpers below then return FALSE.
+ */
+#ifndef __GST_FACEREC_FACEMETA_H__
+#define __GST_FACEREC_FACEMETA_H__
+
+#include <gst/gst.h>
+#include <gst/video/video.h>
+
+G_BEGIN_DECLS
+
+#define GST_FACEREC_ROI_TYPE "face"
+#define GST_FACEREC_DETECTION "detection"
+#define GST_FACEREC_RECOGNITION "recognition"
+#define GST_FACEREC_NUM_LANDMARKS 5
+
+typedef struct _GstFaceRecEmbeddingMeta GstFaceRecEmbeddingMeta;
+
+/**
+ * GstFaceRecEmbeddingMeta:
+ * @meta: parent #GstMeta
+ * @roi_id: id of the GstVideoRegionOfInterestMeta (face) this embedding belongs to
+ * @embedder_id: which network produced it ("faceapi-resnet-128", ...)
+ * @dim: number of floats in @data
+ * @data: the embedding (owned by the meta)
+ */
+struct _GstFaceRecEmbeddingMeta {
+  GstMeta meta;
+  gint roi_id;
+  gchar *embedder_id;
+  guint dim;
+  gfloat *data;
+};
+
+GType gst_facerec_embedding_meta_api_get_type (void);
+#define GST_FACEREC_EMBEDDING_META_API_TYPE (gst_facerec_embedding_meta_api_get_type ())
+const GstMetaInfo *gst_facerec_embedding_meta_get_info (void);
+#define GST_FACEREC_EMBEDDING_META_INFO (gst_facerec_embedding_meta_get_info ())
+
+/* Copies @data (dim floats). */
+GstFaceRecEmbeddingMeta *gst_buffer_add_facerec_embedding_meta (GstBuffer * buffer,
+    gint roi_id, const gchar * embedder_id, const gfloat * data, guint dim);
+
+/* The embedding attached for the face ROI @roi_id, or NULL. */
+GstFaceRecEmbeddingMeta *gst_buffer_get_facerec_embedding_meta (GstBuffer * buffer,
+    gint roi_id);
+
+/* Reads the "detection" params of a face ROI. @landmarks (may be NULL) receives
+ * 10 values (x0,y0..x4,y4). Returns FALSE when the ROI has no detection params. */
+gboolean gst_facerec_roi_get_detection (GstVideoRegionOfInterestMeta * roi,
+    gdouble * confidence, gdouble landmarks[10]);
+
+/* Reads the "recognition" params of a face ROI. @label (may be NULL) points into
+ * the structure (valid while the meta lives) and is NULL when the face is unknown.
+ * Returns FALSE when the ROI has not been through facerecognize. */
+gboolean gst_facerec_roi_get_recognition (GstVideoRegionOfInterestMeta * roi,
+    const gchar ** label, gint * label_id, gdouble * score, gdouble * distance);
+
+/* TRUE if @roi is a face ROI ("face" roi_type). */
+gboolean gst_facerec_roi_is_face (GstVideoRegionOfInterestMeta * roi);
+
+G_END_DECLS
+
+#endif /* __GST_FACEREC_FACEMETA_H__ */
