@@ -57,4 +57,13 @@ class Classifier {
   std::unique_ptr<Impl> impl_;
 };
 
+// The unknown-gate threshold Classifier::train picks when
+// TrainOptions::distance_threshold <= 0: balanced-error optimum of leave-one-out
+// same-person and nearest-other-person distances of the enrolment data within
+// [0.45, 0.6], shrunk towards 0.55 (see classifier.cpp); 0.55 when there is too
+// little data (then *from_data = false).
+float choose_distance_threshold(const std::vector<Embedding>& samples,
+                                const std::vector<int>& label_ids,
+                                bool* from_data = nullptr);
+
 }  // namespace facerec

@@ -1,0 +1,108 @@
+// res10 300x300 SSD face detector (Caffe or TensorFlow) + the 68-point landmark net.
+#include <opencv2/dnn.hpp>
+
+#include "facerec/detector.h"
+#include "facerec/models.h"
+
+namespace facerec {
+
+namespace detail {
+cv::dnn::Net read_dnn(const std::string& model, const std::string& config);
+std::vector<Face> finish_faces(std::vector<Face> faces, const cv::Size& img,
+                               const DetectorConfig& cfg);
+cv::Mat to_bgr8(const cv::Mat& img);
+}  // namespace detail
+
+namespace {
+
+bool has_suffix(const std::string& s, const std::string& suf) {
+  return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
+}
+
+class SsdDetector final : public Detector {
+ public:
+  explicit SsdDetector(const DetectorConfig& cfg) : cfg_(cfg) {
+    std::string model = cfg.model, config = cfg.config;
+    // Accept the two files in either field order.
+    if (has_suffix(model, ".prototxt") || has_suffix(model, ".pbtxt")) std::swap(model, config);
+    if (model.empty())
+      throw Error(config, "the res10 SSD needs its weights (.caffemodel or .pb) as the model file");
+    if (config.empty())
+      throw Error(model, "the res10 SSD needs its config file (deploy.prototxt for .caffemodel, "
+                         "opencv_face_detector.pbtxt for .pb): set the config");
+    // Missing weights name the weights file: resolve (and check) it first.
+    path_ = resolve_model(model);
+    config_ = resolve_model(config);
+    net_ = detail::read_dnn(path_, config_);
+    // Caffe and TF importers accept some broken weight files and only fail on the first run:
+    // run once now so that a bad file is reported when the detector is created.
+    try {
+      net_.setInput(cv::Mat(std::vector<int>{1, 3, 300, 300}, CV_32F, cv::Scalar(0)));
+      net_.forward();
+    } catch (const cv::Exception& e) {
+      throw Error(path_, std::string("the res10 SSD weights cannot be used with config ") +
+                             config_ + " (corrupt or incomplete file, or config of another "
+                             "model): re-download both files. OpenCV said: " + e.what());
+    }
+    landmarks_ = std::make_unique<LandmarkNet>(cfg.landmarks);
+    if (cfg.threads > 0) cv::setNumThreads(cfg.threads);
+  }
+
+  std::vector<Face> detect(const cv::Mat& input) override {
+    std::vector<Face> faces;
+    if (input.empty()) return faces;
+    cv::Mat bgr = detail::to_bgr8(input);
+    const float W = static_cast<float>(bgr.cols), H = static_cast<float>(bgr.rows);
+    cv::Mat blob = cv::dnn::blobFromImage(bgr, 1.0, cv::Size(300, 300), cv::Scalar(104, 177, 123),
+                                          false, false, CV_32F);
+    cv::Mat out;
+    try {
+      net_.setInput(blob);
+      out = net_.forward();
+    } catch (const cv::Exception& e) {
+      throw Error(path_, std::string("res10 SSD failed to run (weights missing from the model, "
+                                     "corrupt file, or wrong config ") + config_ +
+                             "; re-download both files): " + e.what());
+    }
+    if (out.dims != 4 || out.size[3] != 7)
+      throw Error(path_, "unexpected res10 SSD output (expected [1,1,N,7]): wrong model/config");
+    const int n = out.size[2];
+    const float* d = out.ptr<float>();
+    for (int i = 0; i < n; ++i) {
+      const float* r = d + 7 * i;
+      const float conf = r[2];
+      if (conf < cfg_.confidence_threshold) continue;
+      const float x1 = r[3] * W, y1 = r[4] * H, x2 = r[5] * W, y2 = r[6] * H;
+      if (x2 <= x1 || y2 <= y1) continue;
+      Face f;
+      f.box = cv::Rect2f(x1, y1, x2 - x1, y2 - y1);
+      f.confidence = conf;
+      faces.push_back(f);
+    }
+    faces = non_max_suppression(std::move(faces), cfg_.nms_threshold);
+    faces = detail::finish_faces(std::move(faces), bgr.size(), cfg_);
+    for (Face& f : faces) landmarks_->apply(bgr, f);
+    return faces;
+  }
+
+  DetectorType type() const override { return DetectorType::Res10Ssd; }
+  std::string describe() const override {
+    return std::string("res10-ssd ") + path_ + " (config " + config_ + ") + landmarks";
+  }
+
+ private:
+  DetectorConfig cfg_;
+  std::string path_, config_;
+  cv::dnn::Net net_;
+  std::unique_ptr<LandmarkNet> landmarks_;
+};
+
+}  // namespace
+
+namespace detail {
+std::unique_ptr<Detector> make_ssd_detector(const DetectorConfig& cfg) {
+  return std::make_unique<SsdDetector>(cfg);
+}
+}  // namespace detail
+
+}  // namespace facerec

@@ -1,0 +1,348 @@
+// Face detectors: the default UltraFace + landmark net, YuNet and the res10 TF SSD on the
+// test photos and on 50 LFW faces; landmark order; broken model files; odd image sizes.
+//
+// Models: the default detector comes from $FACEREC_MODEL_PATH (meson: models/data); YuNet and
+// res10 from testutil::reference_models(). Backends whose files are absent are skipped.
+
+// Standard and OpenCV headers first: gstcheck.h defines macros that clash with <iostream>.
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/core/utils/filesystem.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "common.h"
+#include "facerec/detector.h"
+#include "facerec/models.h"
+
+using facerec::DetectorConfig;
+using facerec::DetectorType;
+using facerec::Face;
+
+namespace {
+
+bool exists(const std::string& p) {
+  struct stat st {};
+  return ::stat(p.c_str(), &st) == 0;
+}
+
+std::string yunet_path() { return testutil::reference_models() + "/face_detection_yunet_2022mar.onnx"; }
+std::string ssd_pb() { return testutil::reference_models() + "/opencv_face_detector_uint8.pb"; }
+std::string ssd_pbtxt() { return testutil::reference_models() + "/opencv_face_detector.pbtxt"; }
+std::string caffe_prototxt() { return testutil::reference_models() + "/deploy.prototxt"; }
+
+struct Backend {
+  std::string name;
+  DetectorConfig cfg;  // type left at Auto: the file names must select the backend
+  DetectorType expected;
+};
+
+std::vector<Backend> backends() {
+  std::vector<Backend> b;
+  if (!facerec::find_model(facerec::defaults::kDetector).empty()) {
+    b.push_back({"ultraface", DetectorConfig{}, DetectorType::UltraFace});
+  } else {
+    std::printf("NOTE: %s not on the model path: UltraFace not tested\n", facerec::defaults::kDetector);
+  }
+  if (exists(yunet_path())) {
+    DetectorConfig c;
+    c.model = yunet_path();
+    b.push_back({"yunet", c, DetectorType::YuNet});
+  }
+  if (exists(ssd_pb()) && exists(ssd_pbtxt())) {
+    DetectorConfig c;
+    c.model = ssd_pb();
+    c.config = ssd_pbtxt();
+    b.push_back({"res10-tf", c, DetectorType::Res10Ssd});
+  }
+  return b;
+}
+
+// Main face of each test photo, recorded from YuNet (x, y, w, h).
+struct RefBox {
+  const char* file;
+  cv::Rect2f box;
+};
+const RefBox kRefBoxes[] = {
+    {"messi5.jpg", cv::Rect2f(224.2f, 90.6f, 32.2f, 42.6f)},
+    {"227943776_1.jpg", cv::Rect2f(133.8f, 84.4f, 165.9f, 197.1f)},
+    {"230501201_1.jpg", cv::Rect2f(196.0f, 200.7f, 265.7f, 373.6f)},
+};
+
+void check_landmarks(const Face& f, const std::string& what) {
+  fail_unless(f.has_landmarks, "%s: face without landmarks", what.c_str());
+  // Allow a small margin: landmark nets may put a point just on the box border.
+  cv::Rect2f grown(f.box.x - 0.05f * f.box.width, f.box.y - 0.05f * f.box.height,
+                   f.box.width * 1.1f, f.box.height * 1.1f);
+  for (int i = 0; i < facerec::kNumLandmarks; ++i)
+    fail_unless(grown.contains(f.landmarks[i]), "%s: landmark %d (%.1f,%.1f) outside the box",
+                what.c_str(), i, f.landmarks[i].x, f.landmarks[i].y);
+  const auto& l = f.landmarks;
+  fail_unless(l[0].x < l[1].x, "%s: image-left eye not left of image-right eye", what.c_str());
+  fail_unless(l[3].x < l[4].x, "%s: mouth corners in the wrong order", what.c_str());
+  const float eyes_y = (l[0].y + l[1].y) / 2, mouth_y = (l[3].y + l[4].y) / 2;
+  fail_unless(eyes_y < l[2].y && l[2].y < mouth_y, "%s: eyes/nose/mouth not top to bottom",
+              what.c_str());
+}
+
+std::vector<std::string> lfw_first_images(size_t n) {
+  std::vector<cv::String> dirs;
+  cv::utils::fs::glob(testutil::testdata("faces"), "*", dirs, false, true);
+  std::sort(dirs.begin(), dirs.end());
+  std::vector<std::string> out;
+  for (const auto& d : dirs) {
+    if (out.size() >= n) break;
+    if (!cv::utils::fs::isDirectory(d)) continue;
+    std::vector<cv::String> files;
+    cv::utils::fs::glob(d, "*.jpg", files);
+    std::sort(files.begin(), files.end());
+    if (!files.empty()) out.push_back(files.front());
+  }
+  return out;
+}
+
+std::string tmpdir() {
+  static std::string dir;
+  if (dir.empty()) {
+    char tmpl[] = "/tmp/facerec-test-detector-XXXXXX";
+    const char* d = ::mkdtemp(tmpl);
+    dir = d ? d : "/tmp";
+  }
+  return dir;
+}
+
+std::string write_file(const std::string& name, const std::string& content) {
+  std::string p = tmpdir() + "/" + name;
+  std::ofstream f(p, std::ios::binary | std::ios::trunc);
+  f << content;
+  return p;
+}
+
+std::string garbage() {
+  std::string g;
+  cv::RNG rng(1234);
+  for (int i = 0; i < 4096; ++i) g.push_back(static_cast<char>(rng.uniform(0, 256)));
+  return g;
+}
+
+// Expects create_detector(cfg) (and a first detect) to throw facerec::Error naming `file`.
+void expect_error(const DetectorConfig& cfg, const std::string& file, const char* what) {
+  bool thrown = false;
+  try {
+    auto d = facerec::create_detector(cfg);
+    cv::Mat img(240, 320, CV_8UC3, cv::Scalar(90, 120, 150));
+    d->detect(img);
+  } catch (const facerec::Error& e) {
+    thrown = true;
+    std::printf("  %s -> %s\n", what, e.what());
+    fail_unless(std::string(e.what()).find(file) != std::string::npos,
+                "%s: message does not name %s: %s", what, file.c_str(), e.what());
+  } catch (const std::exception& e) {
+    fail("%s: not a facerec::Error: %s", what, e.what());
+  }
+  fail_unless(thrown, "%s: no error", what);
+}
+
+}  // namespace
+
+GST_START_TEST(test_type_names) {
+  for (auto t : {DetectorType::Auto, DetectorType::UltraFace, DetectorType::YuNet,
+                 DetectorType::Res10Ssd})
+    fail_unless(facerec::detector_type_from_string(facerec::to_string(t)) == t);
+  bool thrown = false;
+  try {
+    facerec::detector_type_from_string("nonsense");
+  } catch (const facerec::Error&) {
+    thrown = true;
+  }
+  fail_unless(thrown);
+  fail_unless(facerec::iou(cv::Rect2f(0, 0, 10, 10), cv::Rect2f(0, 0, 10, 10)) > 0.999f);
+  fail_unless(facerec::iou(cv::Rect2f(0, 0, 10, 10), cv::Rect2f(20, 20, 10, 10)) == 0.f);
+  std::vector<Face> fs(3);
+  fs[0].box = cv::Rect2f(0, 0, 10, 10); fs[0].confidence = 0.5f;
+  fs[1].box = cv::Rect2f(1, 1, 10, 10); fs[1].confidence = 0.9f;
+  fs[2].box = cv::Rect2f(50, 50, 10, 10); fs[2].confidence = 0.7f;
+  auto kept = facerec::non_max_suppression(fs, 0.4f);
+  fail_unless(kept.size() == 2 && kept[0].confidence == 0.9f && kept[1].confidence == 0.7f);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_photos_main_faces) {
+  auto bs = backends();
+  fail_unless(!bs.empty(), "no detector model available");
+  for (const auto& b : bs) {
+    auto det = facerec::create_detector(b.cfg);
+    std::printf("%s: %s\n", b.name.c_str(), det->describe().c_str());
+    fail_unless(det->type() == b.expected, "%s: Auto chose %s", b.name.c_str(),
+                facerec::to_string(det->type()));
+    for (const auto& ref : kRefBoxes) {
+      cv::Mat img = cv::imread(testutil::testdata(std::string("images/") + ref.file));
+      fail_unless(!img.empty(), "cannot read %s", ref.file);
+      auto faces = det->detect(img);
+      float best = 0.f;
+      const Face* bf = nullptr;
+      for (const auto& f : faces) {
+        float v = facerec::iou(f.box, ref.box);
+        if (v > best) { best = v; bf = &f; }
+      }
+      std::printf("  %-16s %zu faces, best IoU with the reference %.3f\n", ref.file, faces.size(), best);
+      fail_unless(bf != nullptr && best >= 0.5f, "%s: %s main face not found (IoU %.3f)",
+                  b.name.c_str(), ref.file, best);
+      check_landmarks(*bf, b.name + " " + ref.file);
+      for (size_t i = 1; i < faces.size(); ++i)
+        fail_unless(faces[i - 1].confidence >= faces[i].confidence, "not sorted by confidence");
+    }
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_lfw_centre_face) {
+  auto files = lfw_first_images(50);
+  fail_unless(files.size() == 50, "expected 50 LFW identities, found %zu", files.size());
+  for (const auto& b : backends()) {
+    auto det = facerec::create_detector(b.cfg);
+    int found = 0, total_faces = 0;
+    for (const auto& file : files) {
+      cv::Mat img = cv::imread(file);
+      fail_unless(!img.empty(), "cannot read %s", file.c_str());
+      auto faces = det->detect(img);
+      total_faces += static_cast<int>(faces.size());
+      const Face* centre = nullptr;
+      for (const auto& f : faces) {
+        if (f.box.contains(cv::Point2f(125.f, 125.f)) && f.box.width >= 60 && f.box.width <= 200 &&
+            f.box.height >= 60 && f.box.height <= 200) {
+          centre = &f;
+          break;
+        }
+      }
+      fail_unless(centre != nullptr, "%s: no sane face at the centre of %s (%zu faces)",
+                  b.name.c_str(), file.c_str(), faces.size());
+      check_landmarks(*centre, b.name + " " + file);
+      ++found;
+    }
+    std::printf("%s: centre face found in %d/50 LFW images (%d faces in all)\n", b.name.c_str(),
+                found, total_faces);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_broken_model_files) {
+  const std::string junk = garbage();
+  // UltraFace (and its landmark net).
+  {
+    DetectorConfig c;
+    c.type = DetectorType::UltraFace;
+    c.model = tmpdir() + "/missing_fr_detect.onnx";
+    expect_error(c, c.model, "ultraface missing");
+    c.model = write_file("empty_fr_detect.onnx", "");
+    expect_error(c, c.model, "ultraface empty");
+    c.model = write_file("corrupt_fr_detect.onnx", junk);
+    expect_error(c, c.model, "ultraface corrupt");
+    if (!facerec::find_model(facerec::defaults::kDetector).empty()) {
+      DetectorConfig l;
+      l.landmarks = write_file("corrupt_fr_landmark.onnx", junk);
+      expect_error(l, l.landmarks, "landmarks corrupt");
+    }
+    bool thrown = false;
+    try {
+      facerec::resolve_model("no_such_model_file.onnx");
+    } catch (const facerec::Error& e) {
+      thrown = true;
+      std::string m = e.what();
+      fail_unless(m.find("no_such_model_file.onnx") != std::string::npos &&
+                  m.find("fetch-models.sh") != std::string::npos &&
+                  m.find(facerec::kModelPathEnv) != std::string::npos, "%s", e.what());
+    }
+    fail_unless(thrown);
+  }
+  // YuNet.
+  {
+    DetectorConfig c;
+    c.type = DetectorType::YuNet;
+    c.model = tmpdir() + "/missing_yunet.onnx";
+    expect_error(c, c.model, "yunet missing");
+    c.model = write_file("empty_yunet.onnx", "");
+    expect_error(c, c.model, "yunet empty");
+    c.model = write_file("corrupt_yunet.onnx", junk);
+    expect_error(c, c.model, "yunet corrupt");
+  }
+  // res10 TF.
+  {
+    DetectorConfig c;
+    c.config = ssd_pbtxt();
+    c.model = tmpdir() + "/missing_face_detector.pb";
+    expect_error(c, c.model, "res10-tf missing");
+    c.model = write_file("empty_face_detector.pb", "");
+    expect_error(c, c.model, "res10-tf empty");
+    if (exists(ssd_pbtxt())) {
+      c.model = write_file("corrupt_face_detector.pb", junk);
+      expect_error(c, c.model, "res10-tf corrupt");
+    }
+  }
+  // res10 Caffe: only deploy.prototxt is available; the weights are missing / empty / junk.
+  if (exists(caffe_prototxt())) {
+    DetectorConfig c;
+    c.config = caffe_prototxt();
+    c.model = tmpdir() + "/res10_300x300_ssd_iter_140000.caffemodel";
+    expect_error(c, c.model, "res10-caffe missing weights");
+    c.model = write_file("empty_res10.caffemodel", "");
+    expect_error(c, c.model, "res10-caffe empty");
+    c.model = write_file("corrupt_res10.caffemodel", junk);
+    expect_error(c, c.model, "res10-caffe corrupt");
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_odd_sizes) {
+  for (const auto& b : backends()) {
+    auto det = facerec::create_detector(b.cfg);
+    for (cv::Size s : {cv::Size(1, 1), cv::Size(2, 2), cv::Size(3, 5), cv::Size(641, 479)}) {
+      cv::Mat img(s, CV_8UC3);
+      cv::randu(img, 0, 255);
+      auto faces = det->detect(img);
+      for (const auto& f : faces)
+        fail_unless(f.box.x >= 0 && f.box.y >= 0 && f.box.br().x <= s.width + 0.01f &&
+                    f.box.br().y <= s.height + 0.01f, "%s: box outside a %dx%d image",
+                    b.name.c_str(), s.width, s.height);
+    }
+    // A non-continuous ROI of a real photo still finds the face, in ROI coordinates.
+    cv::Mat full = cv::imread(testutil::testdata("images/227943776_1.jpg"));
+    fail_unless(!full.empty());
+    cv::Mat roi = full(cv::Rect(50, 30, 330, 380));
+    fail_unless(!roi.isContinuous());
+    auto faces = det->detect(roi);
+    fail_unless(!faces.empty(), "%s: no face in the ROI", b.name.c_str());
+    cv::Rect2f ref = kRefBoxes[1].box;
+    ref.x -= 50; ref.y -= 30;
+    fail_unless(facerec::iou(faces[0].box, ref) >= 0.5f, "%s: ROI face misplaced (IoU %.3f)",
+                b.name.c_str(), facerec::iou(faces[0].box, ref));
+  }
+}
+GST_END_TEST;
+
+static Suite* detector_suite() {
+  Suite* s = suite_create("detector");
+  TCase* tc = tcase_create("detector");
+  tcase_set_timeout(tc, 600);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_type_names);
+  tcase_add_test(tc, test_photos_main_faces);
+  tcase_add_test(tc, test_lfw_centre_face);
+  tcase_add_test(tc, test_broken_model_files);
+  tcase_add_test(tc, test_odd_sizes);
+  return s;
+}
+
+int main(int argc, char** argv) {
+  gst_check_init(&argc, &argv);
+  tmpdir();  // created before check forks, so every test shares it and it is removed below
+  int rc = gst_check_run_suite(detector_suite(), "detector", __FILE__);
+  if (tmpdir() != "/tmp") cv::utils::fs::remove_all(tmpdir());
+  return rc;
+}
