@@ -1,0 +1,31 @@
+// gst-facerec: the plugin's element types and helpers shared by the elements.
+#pragma once
+
+#include <string>
+
+#include <gst/gst.h>
+
+#include "facerec/types.h"
+
+GType gst_facerec_detect_dnn_get_type(void);
+GType gst_facerec_recognize_get_type(void);
+GType gst_facerec_overlay_get_type(void);
+GType gst_facerec_export_get_type(void);
+GType gst_facerec_detect_dnn_model_type_get_type(void);
+
+// Element name of the overlay (gst-plugins-bad owns "faceoverlay").
+#define GST_FACEREC_OVERLAY_ELEMENT "facerec-overlay"
+
+namespace gstfacerec {
+
+// Posts a facerec::Error as GST_ELEMENT_ERROR (RESOURCE domain): NOT_FOUND when
+// the file named by the error does not exist, OPEN_READ when it exists but could
+// not be used, SETTINGS when no file is involved. `what` says which property /
+// role the file had ("detector model", ...).
+void post_facerec_error(GstElement* element, const char* what, const facerec::Error& e,
+                        const char* file, const char* func, int line);
+
+}  // namespace gstfacerec
+
+#define GST_FACEREC_POST_ERROR(el, what, err) \
+  gstfacerec::post_facerec_error(GST_ELEMENT(el), what, err, __FILE__, GST_FUNCTION, __LINE__)

@@ -1,0 +1,234 @@
+/* gst-facerec: public metadata API (see facemeta.h)
+ *
+ * SPDX-License-Identifier: MIT
+ */
+#include "facemeta.h"
+
+#include <string.h>
+
+/* ---------------------------------------------------------------------------
+ * GstFaceRecEmbeddingMeta
+ * ------------------------------------------------------------------------- */
+
+GType
+gst_facerec_embedding_meta_api_get_type (void)
+{
+  static GType type = 0;
+  /* "video": tied to video content, kept by videoconvert/videoscale; no "size"
+   * or "orientation" tag since the embedding does not depend on geometry. */
+  static const gchar *tags[] = { GST_META_TAG_VIDEO_STR, NULL };
+
+  if (g_once_init_enter (&type)) {
+    GType _type = gst_meta_api_type_register ("GstFaceRecEmbeddingMetaAPI", tags);
+    g_once_init_leave (&type, _type);
+  }
+  return type;
+}
+
+static gboolean
+gst_facerec_embedding_meta_init (GstMeta * meta, gpointer params, GstBuffer * buffer)
+{
+  GstFaceRecEmbeddingMeta *emeta = (GstFaceRecEmbeddingMeta *) meta;
+
+  (void) params;
+  (void) buffer;
+  emeta->roi_id = 0;
+  emeta->embedder_id = NULL;
+  emeta->dim = 0;
+  emeta->data = NULL;
+  return TRUE;
+}
+
+static void
+gst_facerec_embedding_meta_free (GstMeta * meta, GstBuffer * buffer)
+{
+  GstFaceRecEmbeddingMeta *emeta = (GstFaceRecEmbeddingMeta *) meta;
+
+  (void) buffer;
+  g_clear_pointer (&emeta->embedder_id, g_free);
+  g_clear_pointer (&emeta->data, g_free);
+  emeta->dim = 0;
+}
+
+static gboolean
+gst_facerec_embedding_meta_transform (GstBuffer * dest, GstMeta * meta,
+    GstBuffer * buffer, GQuark type, gpointer data)
+{
+  GstFaceRecEmbeddingMeta *emeta = (GstFaceRecEmbeddingMeta *) meta;
+
+  (void) buffer;
+  (void) data;
+
+  /* The embedding describes the face, not its pixels' geometry: keep it on
+   * copies and on scaling (the ROI id is preserved by the ROI meta's own
+   * transform). Other transforms drop it. */
+  if (GST_META_TRANSFORM_IS_COPY (type) ||
+      type == gst_video_meta_transform_scale_get_quark ()) {
+    if (gst_buffer_get_facerec_embedding_meta (dest, emeta->roi_id) != NULL)
+      return TRUE;              /* already there (e.g. a second copy pass) */
+    return gst_buffer_add_facerec_embedding_meta (dest, emeta->roi_id,
+        emeta->embedder_id, emeta->data, emeta->dim) != NULL;
+  }
+  return FALSE;
+}
+
+const GstMetaInfo *
+gst_facerec_embedding_meta_get_info (void)
+{
+  static const GstMetaInfo *info = NULL;
+
+  if (g_once_init_enter ((GstMetaInfo **) & info)) {
+    const GstMetaInfo *mi = gst_meta_register (GST_FACEREC_EMBEDDING_META_API_TYPE,
+        "GstFaceRecEmbeddingMeta", sizeof (GstFaceRecEmbeddingMeta),
+        gst_facerec_embedding_meta_init,
+        gst_facerec_embedding_meta_free,
+        gst_facerec_embedding_meta_transform);
+    g_once_init_leave ((GstMetaInfo **) & info, (GstMetaInfo *) mi);
+  }
+  return info;
+}
+
+GstFaceRecEmbeddingMeta *
+gst_buffer_add_facerec_embedding_meta (GstBuffer * buffer, gint roi_id,
+    const gchar * embedder_id, const gfloat * data, guint dim)
+{
+  GstFaceRecEmbeddingMeta *emeta;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (data != NULL || dim == 0, NULL);
+
+  emeta = (GstFaceRecEmbeddingMeta *) gst_buffer_add_meta (buffer,
+      GST_FACEREC_EMBEDDING_META_INFO, NULL);
+  if (emeta == NULL)
+    return NULL;
+
+  emeta->roi_id = roi_id;
+  emeta->embedder_id = g_strdup (embedder_id ? embedder_id : "");
+  emeta->dim = dim;
+  emeta->data = dim > 0 ? (gfloat *) g_memdup2 (data, sizeof (gfloat) * dim) : NULL;
+  return emeta;
+}
+
+GstFaceRecEmbeddingMeta *
+gst_buffer_get_facerec_embedding_meta (GstBuffer * buffer, gint roi_id)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+
+  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
+              GST_FACEREC_EMBEDDING_META_API_TYPE)) != NULL) {
+    GstFaceRecEmbeddingMeta *emeta = (GstFaceRecEmbeddingMeta *) meta;
+    if (emeta->roi_id == roi_id)
+      return emeta;
+  }
+  return NULL;
+}
+
+/* ---------------------------------------------------------------------------
+ * ROI helpers
+ * ------------------------------------------------------------------------- */
+
+gboolean
+gst_facerec_roi_is_face (GstVideoRegionOfInterestMeta * roi)
+{
+  g_return_val_if_fail (roi != NULL, FALSE);
+  return roi->roi_type == g_quark_from_static_string (GST_FACEREC_ROI_TYPE);
+}
+
+static gboolean
+get_double_field (const GstStructure * s, const gchar * name, gdouble * out)
+{
+  const GValue *v = gst_structure_get_value (s, name);
+
+  if (v == NULL)
+    return FALSE;
+  if (G_VALUE_HOLDS_DOUBLE (v)) {
+    *out = g_value_get_double (v);
+    return TRUE;
+  }
+  if (G_VALUE_HOLDS_FLOAT (v)) {
+    *out = g_value_get_float (v);
+    return TRUE;
+  }
+  if (G_VALUE_HOLDS_INT (v)) {
+    *out = g_value_get_int (v);
+    return TRUE;
+  }
+  return FALSE;
+}
+
+gboolean
+gst_facerec_roi_get_detection (GstVideoRegionOfInterestMeta * roi,
+    gdouble * confidence, gdouble landmarks[10])
+{
+  GstStructure *s;
+  gdouble conf = 0.0;
+
+  g_return_val_if_fail (roi != NULL, FALSE);
+
+  s = gst_video_region_of_interest_meta_get_param (roi, GST_FACEREC_DETECTION);
+  if (s == NULL)
+    return FALSE;
+
+  if (!get_double_field (s, "confidence", &conf))
+    conf = 0.0;
+  if (confidence)
+    *confidence = conf;
+
+  if (landmarks) {
+    const GValue *arr = gst_structure_get_value (s, "landmarks");
+    guint i, n = 0;
+
+    if (arr != NULL && GST_VALUE_HOLDS_ARRAY (arr))
+      n = gst_value_array_get_size (arr);
+    if (n != 2 * GST_FACEREC_NUM_LANDMARKS)
+      return FALSE;
+    for (i = 0; i < n; i++) {
+      const GValue *v = gst_value_array_get_value (arr, i);
+      if (G_VALUE_HOLDS_DOUBLE (v))
+        landmarks[i] = g_value_get_double (v);
+      else if (G_VALUE_HOLDS_FLOAT (v))
+        landmarks[i] = g_value_get_float (v);
+      else if (G_VALUE_HOLDS_INT (v))
+        landmarks[i] = g_value_get_int (v);
+      else
+        return FALSE;
+    }
+  }
+  return TRUE;
+}
+
+gboolean
+gst_facerec_roi_get_recognition (GstVideoRegionOfInterestMeta * roi,
+    const gchar ** label, gint * label_id, gdouble * score, gdouble * distance)
+{
+  GstStructure *s;
+  gint id = -1;
+  gboolean known = FALSE;
+  gdouble d;
+
+  g_return_val_if_fail (roi != NULL, FALSE);
+
+  s = gst_video_region_of_interest_meta_get_param (roi, GST_FACEREC_RECOGNITION);
+  if (s == NULL)
+    return FALSE;
+
+  if (!gst_structure_get_int (s, "label-id", &id))
+    id = -1;
+  if (!gst_structure_get_boolean (s, "known", &known))
+    known = id >= 0;
+
+  if (label) {
+    const gchar *l = known ? gst_structure_get_string (s, "label") : NULL;
+    *label = l;
+  }
+  if (label_id)
+    *label_id = known ? id : -1;
+  if (score)
+    *score = get_double_field (s, "score", &d) ? d : 0.0;
+  if (distance)
+    *distance = get_double_field (s, "distance", &d) ? d : 0.0;
+  return TRUE;
+}

@@ -1,0 +1,60 @@
+// gst-facerec: plugin entry point, registers the four elements.
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+
+#include "elements.h"
+
+namespace gstfacerec {
+
+void post_facerec_error(GstElement* element, const char* what, const facerec::Error& e,
+                        const char* file, const char* func, int line) {
+  const std::string& path = e.file();
+  GQuark domain = GST_RESOURCE_ERROR;
+  gint code;
+  gchar* text;
+  if (path.empty()) {
+    code = GST_RESOURCE_ERROR_SETTINGS;
+    text = g_strdup_printf("Could not set up the %s: %s", what, e.what());
+  } else if (!g_file_test(path.c_str(), G_FILE_TEST_EXISTS)) {
+    code = GST_RESOURCE_ERROR_NOT_FOUND;
+    text = g_strdup_printf("The %s file was not found: %s", what, e.what());
+  } else {
+    code = GST_RESOURCE_ERROR_OPEN_READ;
+    text = g_strdup_printf("Could not load the %s: %s", what, e.what());
+  }
+  gchar* debug = g_strdup_printf("%s; check the file (see models/fetch-models.sh and "
+                                 "$FACEREC_MODEL_PATH) or set the property to a valid file",
+                                 e.what());
+  // The message and debug strings are taken over by gst_element_message_full.
+  gst_element_message_full(element, GST_MESSAGE_ERROR, domain, code, text, debug, file, func,
+                           line);
+}
+
+}  // namespace gstfacerec
+
+static gboolean plugin_init(GstPlugin* plugin) {
+  gboolean ok = TRUE;
+  ok &= gst_element_register(plugin, "facedetect-dnn", GST_RANK_NONE,
+                             gst_facerec_detect_dnn_get_type());
+  ok &= gst_element_register(plugin, "facerecognize", GST_RANK_NONE,
+                             gst_facerec_recognize_get_type());
+  // Not "faceoverlay": gst-plugins-bad already has an element of that name (SVG
+  // face overlay) and the registry keeps only one feature per name.
+  ok &= gst_element_register(plugin, GST_FACEREC_OVERLAY_ELEMENT, GST_RANK_NONE, gst_facerec_overlay_get_type());
+  ok &= gst_element_register(plugin, "faceexport", GST_RANK_NONE, gst_facerec_export_get_type());
+  return ok;
+}
+
+#ifndef PACKAGE
+#define PACKAGE "gst-facerec"
+#endif
+#ifndef VERSION
+#define VERSION "0.1.0"
+#endif
+
+GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, facerec,
+                  "Face detection and recognition with OpenCV DNN", plugin_init, VERSION, "MIT",
+                  "gst-facerec", "Unknown package origin")

@@ -1,0 +1,763 @@
+// GstHarness tests for the four elements of the facerec plugin, on real images
+// and the real default models.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+
+#include <glib/gstdio.h>
+
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "common.h"
+#include "facemeta.h"
+
+namespace {
+
+constexpr const char* kOverlay = "facerec-overlay";  // "faceoverlay" is gst-plugins-bad's
+
+struct KnownFace {
+  const char* file;
+  cv::Point centre;  // roughly the nose, checked to lie inside the detected box
+};
+const KnownFace kImages[] = {
+    {"images/227943776_1.jpg", {220, 185}},
+    {"images/230501201_1.jpg", {330, 410}},
+    {"images/messi5.jpg", {240, 110}},
+};
+
+std::string caps_string(GstVideoFormat fmt, int w, int h) {
+  return std::string("video/x-raw,format=") + gst_video_format_to_string(fmt) +
+         ",width=" + std::to_string(w) + ",height=" + std::to_string(h) + ",framerate=25/1";
+}
+
+// Copies `rows` rows of `row_bytes` from src (step) to a plane of the frame.
+void copy_rows(const uint8_t* src, size_t step, int rows, int row_bytes, GstVideoFrame* f,
+               guint plane) {
+  auto* dst = static_cast<uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(f, plane));
+  const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(f, plane);
+  for (int y = 0; y < rows; ++y) std::copy(src + y * step, src + y * step + row_bytes, dst + y * stride);
+}
+
+// A buffer of `fmt` (GStreamer layout, strides) holding the BGR image.
+// I420 / NV12 need even sizes here.
+GstBuffer* make_buffer(const cv::Mat& bgr, GstVideoFormat fmt) {
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, fmt, static_cast<guint>(bgr.cols), static_cast<guint>(bgr.rows));
+  GstBuffer* buf = gst_buffer_new_allocate(nullptr, info.size, nullptr);
+  GstVideoFrame f;
+  fail_unless(gst_video_frame_map(&f, &info, buf, GST_MAP_WRITE));
+  const int w = bgr.cols, h = bgr.rows;
+  cv::Mat m;
+  switch (fmt) {
+    case GST_VIDEO_FORMAT_BGR: copy_rows(bgr.data, bgr.step, h, w * 3, &f, 0); break;
+    case GST_VIDEO_FORMAT_RGBA:
+      cv::cvtColor(bgr, m, cv::COLOR_BGR2RGBA);
+      copy_rows(m.data, m.step, h, w * 4, &f, 0);
+      break;
+    case GST_VIDEO_FORMAT_GRAY8:
+      cv::cvtColor(bgr, m, cv::COLOR_BGR2GRAY);
+      copy_rows(m.data, m.step, h, w, &f, 0);
+      break;
+    case GST_VIDEO_FORMAT_I420:
+    case GST_VIDEO_FORMAT_NV12: {
+      fail_unless(w % 2 == 0 && h % 2 == 0);
+      cv::cvtColor(bgr, m, cv::COLOR_BGR2YUV_I420);  // Y, then U, then V, contiguous
+      copy_rows(m.data, w, h, w, &f, 0);
+      const uint8_t* u = m.data + w * h;
+      const uint8_t* v = u + (w / 2) * (h / 2);
+      if (fmt == GST_VIDEO_FORMAT_I420) {
+        copy_rows(u, w / 2, h / 2, w / 2, &f, 1);
+        copy_rows(v, w / 2, h / 2, w / 2, &f, 2);
+      } else {
+        std::vector<uint8_t> uv(static_cast<size_t>(w) * (h / 2));
+        for (int i = 0; i < (w / 2) * (h / 2); ++i) {
+          uv[2 * i] = u[i];
+          uv[2 * i + 1] = v[i];
+        }
+        copy_rows(uv.data(), w, h / 2, w, &f, 1);
+      }
+      break;
+    }
+    case GST_VIDEO_FORMAT_YUY2: {
+      fail_unless(w % 2 == 0 && h % 2 == 0);
+      cv::cvtColor(bgr, m, cv::COLOR_BGR2YUV_I420);  // same coefficients as the decoder
+      const uint8_t* Y = m.data;
+      const uint8_t* U = Y + w * h;
+      const uint8_t* V = U + (w / 2) * (h / 2);
+      std::vector<uint8_t> row(static_cast<size_t>(w) * 2);
+      auto* dst = static_cast<uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&f, 0));
+      for (int y = 0; y < h; ++y) {
+        for (int x = 0; x < w; x += 2) {
+          row[2 * x] = Y[y * w + x];
+          row[2 * x + 1] = U[(y / 2) * (w / 2) + x / 2];
+          row[2 * x + 2] = Y[y * w + x + 1];
+          row[2 * x + 3] = V[(y / 2) * (w / 2) + x / 2];
+        }
+        std::copy(row.begin(), row.end(), dst + y * GST_VIDEO_FRAME_PLANE_STRIDE(&f, 0));
+      }
+      break;
+    }
+    default: {
+      // packed RGB family: place B, G, R at this format's byte offsets
+      const GstVideoFormatInfo* fi = gst_video_format_get_info(fmt);
+      fail_unless(GST_VIDEO_FORMAT_INFO_IS_RGB(fi) && GST_VIDEO_FORMAT_INFO_N_PLANES(fi) == 1);
+      const int ps = GST_VIDEO_FORMAT_INFO_PSTRIDE(fi, 0);
+      const int ro = GST_VIDEO_FORMAT_INFO_POFFSET(fi, GST_VIDEO_COMP_R);
+      const int go = GST_VIDEO_FORMAT_INFO_POFFSET(fi, GST_VIDEO_COMP_G);
+      const int bo = GST_VIDEO_FORMAT_INFO_POFFSET(fi, GST_VIDEO_COMP_B);
+      auto* dst = static_cast<uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(&f, 0));
+      for (int y = 0; y < h; ++y) {
+        uint8_t* d = dst + y * GST_VIDEO_FRAME_PLANE_STRIDE(&f, 0);
+        for (int x = 0; x < w; ++x) {
+          const cv::Vec3b p = bgr.at<cv::Vec3b>(y, x);
+          uint8_t* q = d + x * ps;
+          if (ps == 4) std::fill(q, q + 4, 255);
+          q[bo] = p[0];
+          q[go] = p[1];
+          q[ro] = p[2];
+        }
+      }
+    }
+  }
+  gst_video_frame_unmap(&f);
+  return buf;
+}
+
+cv::Mat load_image(const std::string& rel) {
+  cv::Mat img = cv::imread(testutil::testdata(rel), cv::IMREAD_COLOR);
+  fail_if(img.empty(), "cannot read %s", testutil::testdata(rel).c_str());
+  return img;
+}
+
+std::vector<GstVideoRegionOfInterestMeta*> face_rois(GstBuffer* buf) {
+  std::vector<GstVideoRegionOfInterestMeta*> out;
+  gpointer it = nullptr;
+  GstMeta* m;
+  while ((m = gst_buffer_iterate_meta_filtered(buf, &it, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    auto* roi = reinterpret_cast<GstVideoRegionOfInterestMeta*>(m);
+    if (gst_facerec_roi_is_face(roi)) out.push_back(roi);
+  }
+  return out;
+}
+
+cv::Rect roi_rect(const GstVideoRegionOfInterestMeta* r) {
+  return cv::Rect(static_cast<int>(r->x), static_cast<int>(r->y), static_cast<int>(r->w),
+                  static_cast<int>(r->h));
+}
+
+// The face ROI whose box contains p, or nullptr.
+GstVideoRegionOfInterestMeta* face_at(GstBuffer* buf, cv::Point p) {
+  for (auto* r : face_rois(buf))
+    if (roi_rect(r).contains(p)) return r;
+  return nullptr;
+}
+
+double iou(const cv::Rect& a, const cv::Rect& b) {
+  const double inter = (a & b).area();
+  const double uni = a.area() + b.area() - inter;
+  return uni > 0 ? inter / uni : 0.0;
+}
+
+GstBuffer* push_pull(GstHarness* h, const cv::Mat& bgr, GstVideoFormat fmt) {
+  gst_harness_set_src_caps_str(h, caps_string(fmt, bgr.cols, bgr.rows).c_str());
+  GstBuffer* in = make_buffer(bgr, fmt);
+  GST_BUFFER_PTS(in) = 0;
+  fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(h);
+  fail_unless(out != nullptr);
+  return out;
+}
+
+// Runs `desc` to PAUSED; expects a failure and an ERROR naming `needle`.
+void expect_start_error(const std::string& desc, const std::string& needle) {
+  GError* err = nullptr;
+  GstElement* pipe = gst_parse_launch(desc.c_str(), &err);
+  fail_unless(pipe != nullptr, "parse: %s", err ? err->message : "?");
+  g_clear_error(&err);
+  GstBus* bus = gst_element_get_bus(pipe);
+  const GstStateChangeReturn ret = gst_element_set_state(pipe, GST_STATE_PAUSED);
+  fail_unless_equals_int(ret, GST_STATE_CHANGE_FAILURE);
+  GstMessage* msg = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless(msg != nullptr, "no ERROR message for %s", desc.c_str());
+  GError* gerr = nullptr;
+  gchar* dbg = nullptr;
+  gst_message_parse_error(msg, &gerr, &dbg);
+  const std::string text = std::string(gerr->message) + " | " + (dbg ? dbg : "");
+  GST_INFO("error for '%s': %s", desc.c_str(), text.c_str());
+  g_printerr("  error message: %s\n", gerr->message);
+  fail_unless(text.find(needle) != std::string::npos, "error '%s' does not name '%s'",
+              text.c_str(), needle.c_str());
+  fail_unless(gerr->domain == GST_RESOURCE_ERROR);
+  g_error_free(gerr);
+  g_free(dbg);
+  gst_message_unref(msg);
+  gst_element_set_state(pipe, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(pipe);
+}
+
+std::string temp_path(const char* name) {
+  gchar* dir = g_dir_make_tmp("facerec-elements-XXXXXX", nullptr);
+  fail_unless(dir != nullptr);
+  std::string p = std::string(dir) + "/" + name;
+  g_free(dir);
+  return p;
+}
+
+void remove_temp(const std::string& path) {
+  g_unlink(path.c_str());
+  gchar* dir = g_path_get_dirname(path.c_str());
+  g_rmdir(dir);
+  g_free(dir);
+}
+
+std::vector<std::string> read_lines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string l; std::getline(in, l);) lines.push_back(l);
+  return lines;
+}
+
+size_t count_of(const std::string& s, const std::string& needle) {
+  size_t n = 0;
+  for (size_t p = s.find(needle); p != std::string::npos; p = s.find(needle, p + 1)) ++n;
+  return n;
+}
+
+GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, int id, cv::Rect r, bool detection,
+                                       const char* label, bool known) {
+  auto* roi = gst_buffer_add_video_region_of_interest_meta(buf, GST_FACEREC_ROI_TYPE, r.x, r.y,
+                                                           r.width, r.height);
+  roi->id = id;
+  if (detection) {
+    GValue arr = G_VALUE_INIT;
+    gst_value_array_init(&arr, 10);
+    for (int i = 0; i < 10; ++i) {
+      GValue v = G_VALUE_INIT;
+      g_value_init(&v, G_TYPE_DOUBLE);
+      g_value_set_double(&v, (i % 2 ? r.y + r.height / 2.0 : r.x + r.width / 2.0) + i);
+      gst_value_array_append_and_take_value(&arr, &v);
+    }
+    GstStructure* s = gst_structure_new(GST_FACEREC_DETECTION, "confidence", G_TYPE_DOUBLE, 0.875,
+                                        "fresh", G_TYPE_BOOLEAN, TRUE, nullptr);
+    gst_structure_take_value(s, "landmarks", &arr);
+    gst_video_region_of_interest_meta_add_param(roi, s);
+  }
+  if (label != nullptr || !known) {
+    GstStructure* s = gst_structure_new(GST_FACEREC_RECOGNITION, "label-id", G_TYPE_INT,
+                                        known ? 0 : -1, "known", G_TYPE_BOOLEAN, known, "score",
+                                        G_TYPE_DOUBLE, 0.5, "distance", G_TYPE_DOUBLE, 0.3, nullptr);
+    if (known) gst_structure_set(s, "label", G_TYPE_STRING, label, nullptr);
+    gst_video_region_of_interest_meta_add_param(roi, s);
+  }
+  return roi;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// facedetect-dnn
+
+GST_START_TEST(test_detect_real_images) {
+  GstHarness* h = gst_harness_new("facedetect-dnn");
+  for (const KnownFace& k : kImages) {
+    cv::Mat img = load_image(k.file);
+    GstBuffer* out = push_pull(h, img, GST_VIDEO_FORMAT_BGR);
+    GstVideoRegionOfInterestMeta* roi = face_at(out, k.centre);
+    fail_unless(roi != nullptr, "%s: no face box contains (%d,%d)", k.file, k.centre.x, k.centre.y);
+    g_print("%s: %zu face(s); face at %u,%u %ux%u id %d\n", k.file, face_rois(out).size(), roi->x,
+            roi->y, roi->w, roi->h, roi->id);
+    fail_unless(roi->id >= 1);
+    fail_unless(roi->x + roi->w <= static_cast<guint>(img.cols));
+    fail_unless(roi->y + roi->h <= static_cast<guint>(img.rows));
+    GstStructure* s = gst_video_region_of_interest_meta_get_param(roi, GST_FACEREC_DETECTION);
+    fail_unless(s != nullptr);
+    double conf = 0;
+    fail_unless(gst_structure_get_double(s, "confidence", &conf));
+    fail_unless(conf > 0.5 && conf <= 1.0, "confidence %f", conf);
+    gboolean fresh = FALSE;
+    fail_unless(gst_structure_get_boolean(s, "fresh", &fresh) && fresh);
+    const GValue* lm = gst_structure_get_value(s, "landmarks");
+    fail_unless(lm != nullptr && GST_VALUE_HOLDS_ARRAY(lm));
+    fail_unless_equals_int(gst_value_array_get_size(lm), 10);
+    for (guint i = 0; i < 10; ++i)
+      fail_unless(G_VALUE_HOLDS_DOUBLE(gst_value_array_get_value(lm, i)));
+    // through the public helper: eyes inside the box, left eye left of right eye
+    double c2 = 0, pts[10];
+    fail_unless(gst_facerec_roi_get_detection(roi, &c2, pts));
+    fail_unless(c2 == conf);
+    fail_unless(pts[0] < pts[2]);
+    fail_unless(roi_rect(roi).contains(cv::Point(static_cast<int>(pts[0]), static_cast<int>(pts[1]))));
+    fail_unless(roi_rect(roi).contains(cv::Point(static_cast<int>(pts[4]), static_cast<int>(pts[5]))));
+    // unique ids
+    auto rois = face_rois(out);
+    for (size_t i = 0; i < rois.size(); ++i)
+      for (size_t j = i + 1; j < rois.size(); ++j) fail_if(rois[i]->id == rois[j]->id);
+    gst_buffer_unref(out);
+  }
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_detect_formats) {
+  GstHarness* h = gst_harness_new("facedetect-dnn");
+  for (int i = 0; i < 2; ++i) {  // the two big frontal faces (even sizes)
+    const KnownFace& k = kImages[i];
+    cv::Mat img = load_image(k.file);
+    GstBuffer* ref = push_pull(h, img, GST_VIDEO_FORMAT_BGR);
+    GstVideoRegionOfInterestMeta* rr = face_at(ref, k.centre);
+    fail_unless(rr != nullptr);
+    const cv::Rect ref_box = roi_rect(rr);
+    for (GstVideoFormat fmt :
+         {GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_GRAY8,
+          GST_VIDEO_FORMAT_YUY2, GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_xRGB,
+          GST_VIDEO_FORMAT_ABGR, GST_VIDEO_FORMAT_ARGB}) {
+      GstBuffer* out = push_pull(h, img, fmt);
+      GstVideoRegionOfInterestMeta* r = face_at(out, k.centre);
+      fail_unless(r != nullptr, "%s as %s: no face", k.file, gst_video_format_to_string(fmt));
+      const double v = iou(roi_rect(r), ref_box);
+      g_print("%s as %s: IoU with BGR %.3f\n", k.file, gst_video_format_to_string(fmt), v);
+      fail_unless(v >= 0.7, "%s as %s: IoU %.3f", k.file, gst_video_format_to_string(fmt), v);
+      gst_buffer_unref(out);
+    }
+    gst_buffer_unref(ref);
+  }
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_detect_odd_sizes) {
+  GstHarness* h = gst_harness_new("facedetect-dnn");
+  const cv::Size sizes[] = {{1, 1}, {2, 2}, {3, 3}, {33, 17}, {17, 33}, {5, 1}};
+  const GstVideoFormat fmts[] = {GST_VIDEO_FORMAT_BGR,  GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_NV12,
+                                 GST_VIDEO_FORMAT_YUY2, GST_VIDEO_FORMAT_RGBA, GST_VIDEO_FORMAT_xRGB,
+                                 GST_VIDEO_FORMAT_GRAY8, GST_VIDEO_FORMAT_RGB};
+  for (const cv::Size& s : sizes) {
+    for (GstVideoFormat fmt : fmts) {
+      gst_harness_set_src_caps_str(h, caps_string(fmt, s.width, s.height).c_str());
+      GstVideoInfo info;
+      gst_video_info_set_format(&info, fmt, s.width, s.height);
+      GstBuffer* in = gst_buffer_new_allocate(nullptr, info.size, nullptr);
+      GstMapInfo map;
+      gst_buffer_map(in, &map, GST_MAP_WRITE);
+      for (gsize i = 0; i < map.size; ++i) map.data[i] = static_cast<guint8>(i * 37 + 11);
+      gst_buffer_unmap(in, &map);
+      fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
+      GstBuffer* out = gst_harness_pull(h);
+      fail_unless(out != nullptr);
+      for (auto* r : face_rois(out)) {  // whatever it found must lie inside
+        fail_unless(r->w >= 1 && r->h >= 1);
+        fail_unless(r->x + r->w <= static_cast<guint>(s.width));
+        fail_unless(r->y + r->h <= static_cast<guint>(s.height));
+      }
+      gst_buffer_unref(out);
+    }
+  }
+  // a real face at an odd size, as I420: still found
+  cv::Mat img = load_image(kImages[0].file);
+  cv::Mat odd = img(cv::Rect(0, 0, 433, 431)).clone();
+  gst_harness_set_src_caps_str(h, caps_string(GST_VIDEO_FORMAT_I420, odd.cols, odd.rows).c_str());
+  {
+    GstVideoInfo info;
+    gst_video_info_set_format(&info, GST_VIDEO_FORMAT_I420, odd.cols, odd.rows);
+    // build the planes from an even-size conversion, cropped
+    cv::Mat even;
+    cv::copyMakeBorder(odd, even, 0, 1, 0, 1, cv::BORDER_REPLICATE);
+    cv::Mat yuv;
+    cv::cvtColor(even, yuv, cv::COLOR_BGR2YUV_I420);
+    GstBuffer* in = gst_buffer_new_allocate(nullptr, info.size, nullptr);
+    GstVideoFrame f;
+    fail_unless(gst_video_frame_map(&f, &info, in, GST_MAP_WRITE));
+    const int W = even.cols, H = even.rows;
+    copy_rows(yuv.data, W, odd.rows, odd.cols, &f, 0);
+    copy_rows(yuv.data + W * H, W / 2, H / 2, W / 2, &f, 1);
+    copy_rows(yuv.data + W * H + (W / 2) * (H / 2), W / 2, H / 2, W / 2, &f, 2);
+    gst_video_frame_unmap(&f);
+    fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
+    GstBuffer* out = gst_harness_pull(h);
+    fail_unless(face_at(out, kImages[0].centre) != nullptr, "no face in the odd-size I420 frame");
+    gst_buffer_unref(out);
+  }
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_detect_ids_above_existing) {
+  GstHarness* h = gst_harness_new("facedetect-dnn");
+  cv::Mat img = load_image(kImages[0].file);
+  gst_harness_set_src_caps_str(h, caps_string(GST_VIDEO_FORMAT_BGR, img.cols, img.rows).c_str());
+  GstBuffer* in = make_buffer(img, GST_VIDEO_FORMAT_BGR);
+  auto* other = gst_buffer_add_video_region_of_interest_meta(in, "car", 0, 0, 10, 10);
+  other->id = 41;
+  fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(h);
+  auto rois = face_rois(out);
+  fail_unless(!rois.empty());
+  for (auto* r : rois) fail_unless(r->id > 41, "id %d", r->id);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_detect_missing_model) {
+  const std::string missing = "/nonexistent/dir/no_such_detector.onnx";
+  expect_start_error("videotestsrc num-buffers=1 ! facedetect-dnn model=" + missing + " ! fakesink",
+                     missing);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_detect_corrupt_model) {
+  const std::string path = temp_path("corrupt_detector.onnx");
+  {
+    std::ofstream f(path, std::ios::binary);
+    for (int i = 0; i < 4096; ++i) f.put(static_cast<char>((i * 7919) & 0xff));
+  }
+  expect_start_error("videotestsrc num-buffers=1 ! facedetect-dnn model=" + path + " ! fakesink",
+                     path);
+  remove_temp(path);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_detect_properties) {
+  GstElement* e = gst_element_factory_make("facedetect-dnn", nullptr);
+  fail_unless(e != nullptr);
+  gdouble conf = 0, nms = 0;
+  gint min_size = -1, max_faces = -1;
+  gchar* model = nullptr;
+  g_object_get(e, "confidence-threshold", &conf, "nms-threshold", &nms, "min-face-size", &min_size,
+               "max-faces", &max_faces, "model", &model, nullptr);
+  fail_unless(conf == 0.6 && nms == 0.4 && min_size == 0 && max_faces == 0);
+  fail_unless(model != nullptr && model[0] == '\0');
+  g_free(model);
+  gst_util_set_object_arg(G_OBJECT(e), "model-type", "yunet");
+  gint type = -1;
+  g_object_get(e, "model-type", &type, nullptr);
+  fail_unless_equals_int(type, 2);
+  gst_object_unref(e);
+}
+GST_END_TEST;
+
+// max-faces / confidence changed while running take effect on the next frame
+GST_START_TEST(test_detect_property_change_while_playing) {
+  GstHarness* h = gst_harness_new("facedetect-dnn");
+  cv::Mat img = load_image(kImages[0].file);
+  GstBuffer* out = push_pull(h, img, GST_VIDEO_FORMAT_BGR);
+  fail_unless(!face_rois(out).empty());
+  gst_buffer_unref(out);
+  g_object_set(h->element, "confidence-threshold", 1.0, nullptr);
+  out = push_pull(h, img, GST_VIDEO_FORMAT_BGR);
+  for (auto* r : face_rois(out)) {
+    double c = 0;
+    fail_unless(gst_facerec_roi_get_detection(r, &c, nullptr));
+    fail_unless(c >= 1.0 - 1e-6, "face with confidence %f above threshold 1", c);
+  }
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// ---------------------------------------------------------------------------
+// facerecognize
+
+GST_START_TEST(test_recognize_embeddings) {
+  GstHarness* h = gst_harness_new_parse("facedetect-dnn ! facerecognize");
+  for (int i = 0; i < 2; ++i) {
+    cv::Mat img = load_image(kImages[i].file);
+    GstBuffer* out = push_pull(h, img, GST_VIDEO_FORMAT_BGR);
+    auto rois = face_rois(out);
+    fail_unless(!rois.empty());
+    for (auto* r : rois) {
+      GstFaceRecEmbeddingMeta* em = gst_buffer_get_facerec_embedding_meta(out, r->id);
+      fail_unless(em != nullptr, "no embedding for face %d", r->id);
+      fail_unless_equals_int(em->dim, 128);
+      fail_unless(em->embedder_id != nullptr && em->embedder_id[0] != '\0');
+      double norm = 0;
+      for (guint j = 0; j < em->dim; ++j) norm += em->data[j] * em->data[j];
+      fail_unless(norm > 0.0 && std::isfinite(norm));
+      // no model: no recognition params
+      fail_if(gst_facerec_roi_get_recognition(r, nullptr, nullptr, nullptr, nullptr));
+      g_print("%s: face %d embedding %s dim %u\n", kImages[i].file, r->id, em->embedder_id, em->dim);
+    }
+    gst_buffer_unref(out);
+  }
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_recognize_without_params) {
+  // ROIs as videoscale leaves them: box only, no "detection" params
+  GstHarness* h = gst_harness_new("facerecognize");
+  cv::Mat img = load_image(kImages[0].file);
+  gst_harness_set_src_caps_str(h, caps_string(GST_VIDEO_FORMAT_BGR, img.cols, img.rows).c_str());
+  GstBuffer* in = make_buffer(img, GST_VIDEO_FORMAT_BGR);
+  add_face(in, 1, cv::Rect(146, 79, 148, 210), false, nullptr, true);
+  add_face(in, 2, cv::Rect(430, 430, 50, 50), false, nullptr, true);   // mostly outside
+  add_face(in, 3, cv::Rect(0, 0, 1, 1), false, nullptr, true);         // degenerate
+  add_face(in, 4, cv::Rect(100, 100, 60, 60), true, nullptr, true);    // with params
+  fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(h);
+  GstFaceRecEmbeddingMeta* em = gst_buffer_get_facerec_embedding_meta(out, 1);
+  fail_unless(em != nullptr);
+  fail_unless_equals_int(em->dim, 128);
+  fail_unless(gst_buffer_get_facerec_embedding_meta(out, 4) != nullptr);
+  gst_buffer_unref(out);
+  // a frame without any face passes untouched
+  gst_harness_set_src_caps_str(h, caps_string(GST_VIDEO_FORMAT_BGR, 3, 3).c_str());
+  in = gst_buffer_new_allocate(nullptr, 3 * 4 * 3, nullptr);
+  gst_buffer_memset(in, 0, 0, 36);
+  add_face(in, 7, cv::Rect(0, 0, 3, 3), false, nullptr, true);
+  fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
+  out = gst_harness_pull(h);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_recognize_missing_model) {
+  const std::string missing = "/nonexistent/people_model.yml";
+  expect_start_error("videotestsrc num-buffers=1 ! facerecognize model=" + missing + " ! fakesink",
+                     missing);
+  expect_start_error(
+      "videotestsrc num-buffers=1 ! facerecognize embedder=/nonexistent/emb.onnx ! fakesink",
+      "/nonexistent/emb.onnx");
+}
+GST_END_TEST;
+
+GST_START_TEST(test_embedding_meta_copy) {
+  GstBuffer* buf = gst_buffer_new_allocate(nullptr, 16, nullptr);
+  const float data[4] = {1.f, 2.f, 3.f, 4.f};
+  GstFaceRecEmbeddingMeta* m = gst_buffer_add_facerec_embedding_meta(buf, 5, "test-emb", data, 4);
+  fail_unless(m != nullptr && m->dim == 4 && m->roi_id == 5);
+  fail_unless(gst_buffer_get_facerec_embedding_meta(buf, 6) == nullptr);
+  GstBuffer* copy = gst_buffer_copy(buf);
+  GstFaceRecEmbeddingMeta* c = gst_buffer_get_facerec_embedding_meta(copy, 5);
+  fail_unless(c != nullptr && c != m);
+  fail_unless_equals_string(c->embedder_id, "test-emb");
+  fail_unless(c->dim == 4 && c->data[3] == 4.f && c->data != m->data);
+  gst_buffer_unref(copy);
+  gst_buffer_unref(buf);
+}
+GST_END_TEST;
+
+// the embedding survives videoconvert + videoscale (ROI params do not in 1.22)
+GST_START_TEST(test_embedding_survives_scaling) {
+  GstHarness* h = gst_harness_new_parse(
+      "facedetect-dnn ! facerecognize ! videoconvert ! videoscale ! "
+      "capsfilter caps=\"video/x-raw,format=BGRx,width=217,height=217\"");
+  cv::Mat img = load_image(kImages[0].file);
+  GstBuffer* out = push_pull(h, img, GST_VIDEO_FORMAT_BGR);
+  auto rois = face_rois(out);
+  fail_unless_equals_int(rois.size(), 1);
+  fail_unless(roi_rect(rois[0]).contains(kImages[0].centre / 2), "ROI not rescaled");
+  GstFaceRecEmbeddingMeta* em = gst_buffer_get_facerec_embedding_meta(out, rois[0]->id);
+  fail_unless(em != nullptr, "embedding lost through videoconvert/videoscale");
+  fail_unless_equals_int(em->dim, 128);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// ---------------------------------------------------------------------------
+// overlay
+
+GST_START_TEST(test_overlay_draws) {
+  for (GstVideoFormat fmt : {GST_VIDEO_FORMAT_BGRx, GST_VIDEO_FORMAT_RGBx, GST_VIDEO_FORMAT_BGR,
+                             GST_VIDEO_FORMAT_ARGB}) {
+    GstHarness* h = gst_harness_new(kOverlay);
+    const int W = 160, H = 120;
+    gst_harness_set_src_caps_str(h, caps_string(fmt, W, H).c_str());
+    GstVideoInfo info;
+    gst_video_info_set_format(&info, fmt, W, H);
+    GstBuffer* in = gst_buffer_new_allocate(nullptr, info.size, nullptr);
+    gst_buffer_memset(in, 0, 128, info.size);
+    const cv::Rect box(40, 40, 40, 40);
+    add_face(in, 1, box, true, nullptr, false);  // unknown: red
+    fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
+    GstBuffer* out = gst_harness_pull(h);
+    GstVideoFrame f;
+    fail_unless(gst_video_frame_map(&f, &info, out, GST_MAP_READ));
+    auto px = [&](int x, int y) {
+      return static_cast<const guint8*>(GST_VIDEO_FRAME_PLANE_DATA(&f, 0)) +
+             y * GST_VIDEO_FRAME_PLANE_STRIDE(&f, 0) + x * GST_VIDEO_FRAME_COMP_PSTRIDE(&f, 0);
+    };
+    const int roff = GST_VIDEO_FRAME_COMP_POFFSET(&f, GST_VIDEO_COMP_R);
+    const int goff = GST_VIDEO_FRAME_COMP_POFFSET(&f, GST_VIDEO_COMP_G);
+    const int boff = GST_VIDEO_FRAME_COMP_POFFSET(&f, GST_VIDEO_COMP_B);
+    // left edge of the box, mid height: red in this format's order
+    const guint8* p = px(box.x, box.y + box.height / 2);
+    fail_unless(p[roff] == 255 && p[goff] == 0 && p[boff] == 0, "%s: edge pixel %d,%d,%d",
+                gst_video_format_to_string(fmt), p[roff], p[goff], p[boff]);
+    // far away: untouched
+    for (cv::Point q : {cv::Point(150, 110), cv::Point(5, 115), cv::Point(60, 60)}) {
+      const guint8* u = px(q.x, q.y);
+      fail_unless(u[roff] == 128 && u[goff] == 128 && u[boff] == 128, "%s: pixel %d,%d changed",
+                  gst_video_format_to_string(fmt), q.x, q.y);
+    }
+    gst_video_frame_unmap(&f);
+    gst_buffer_unref(out);
+    gst_harness_teardown(h);
+  }
+}
+GST_END_TEST;
+
+GST_START_TEST(test_overlay_colours) {
+  GstHarness* h = gst_harness_new(kOverlay);
+  const int W = 200, H = 100;
+  gst_harness_set_src_caps_str(h, caps_string(GST_VIDEO_FORMAT_BGR, W, H).c_str());
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, GST_VIDEO_FORMAT_BGR, W, H);
+  GstBuffer* in = gst_buffer_new_allocate(nullptr, info.size, nullptr);
+  gst_buffer_memset(in, 0, 128, info.size);
+  add_face(in, 1, cv::Rect(10, 40, 40, 40), true, "Ann \"A\" Smith", true);  // known: green
+  add_face(in, 2, cv::Rect(80, 40, 40, 40), true, nullptr, true);  // not recognised: yellow
+  fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(h);
+  GstMapInfo map;
+  gst_buffer_map(out, &map, GST_MAP_READ);
+  const int stride = GST_VIDEO_INFO_PLANE_STRIDE(&info, 0);
+  auto bgr = [&](int x, int y) { return map.data + y * stride + x * 3; };
+  const guint8* g = bgr(10, 60);
+  fail_unless(g[0] == 0 && g[1] == 255 && g[2] == 0, "known box not green");
+  const guint8* yl = bgr(80, 60);
+  fail_unless(yl[0] == 0 && yl[1] == 255 && yl[2] == 255, "unrecognised box not yellow");
+  // label drawn above the known box (some pixel between y=20..38 over x=10..50 changed)
+  bool changed = false;
+  for (int y = 20; y < 39 && !changed; ++y)
+    for (int x = 12; x < 48 && !changed; ++x) changed = bgr(x, y)[0] != 128;
+  fail_unless(changed, "no label drawn");
+  gst_buffer_unmap(out, &map);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
+// ---------------------------------------------------------------------------
+// faceexport
+
+GST_START_TEST(test_export_jsonl) {
+  const std::string path = temp_path("faces.jsonl");
+  GstHarness* h = gst_harness_new_parse(("faceexport location=" + path).c_str());
+  gst_harness_set_src_caps_str(h, caps_string(GST_VIDEO_FORMAT_GRAY8, 64, 48).c_str());
+  const int counts[] = {0, 1, 3, 2};
+  for (int i = 0; i < 4; ++i) {
+    GstBuffer* in = gst_buffer_new_allocate(nullptr, 64 * 48, nullptr);
+    GST_BUFFER_PTS(in) = i == 3 ? GST_CLOCK_TIME_NONE : i * 40 * GST_MSECOND;
+    for (int j = 0; j < counts[i]; ++j) {
+      const bool known = j == 0;
+      add_face(in, j + 1, cv::Rect(j * 10, j * 5, 10 + j, 12), j != 2,
+               known ? "Zoë \"Q\"\\Tab\t" : nullptr, known || j == 1);
+    }
+    fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
+    gst_buffer_unref(gst_harness_pull(h));
+  }
+  gst_harness_teardown(h);  // stop(): file closed
+
+  const auto lines = read_lines(path);
+  fail_unless_equals_int(lines.size(), 4);
+  for (int i = 0; i < 4; ++i) {
+    g_print("%s\n", lines[i].c_str());
+    fail_unless(lines[i].rfind("{\"frame\": " + std::to_string(i) + ",", 0) == 0);
+    fail_unless_equals_int(count_of(lines[i], "\"box\""), counts[i]);
+  }
+  fail_unless(lines[1].find("\"pts\": 40000000") != std::string::npos);
+  fail_unless(lines[3].find("\"pts\": null") != std::string::npos);
+  fail_unless(lines[2].find("\"name\": \"Zoë \\\"Q\\\"\\\\Tab\\t\"") != std::string::npos);
+  fail_unless(lines[2].find("\"confidence\": null") != std::string::npos);  // face 3: no params
+  fail_unless(lines[2].find("\"score\": null") != std::string::npos);
+
+  // every line is valid JSON (python3's parser, where available)
+  gchar* py = g_find_program_in_path("python3");
+  if (py) {
+    const std::string script =
+        "import json,sys\n"
+        "n=0\n"
+        "for l in open(sys.argv[1], encoding='utf-8'):\n"
+        "  o=json.loads(l); assert o['frame']==n; n+=1\n"
+        "  for f in o['faces']: assert set(f)=={'box','confidence','name','score'}\n"
+        "print(n)\n";
+    const gchar* argv[] = {py, "-c", script.c_str(), path.c_str(), nullptr};
+    gchar* out = nullptr;
+    gint status = -1;
+    fail_unless(g_spawn_sync(nullptr, const_cast<gchar**>(argv), nullptr, G_SPAWN_DEFAULT, nullptr,
+                             nullptr, &out, nullptr, &status, nullptr));
+    fail_unless(g_spawn_check_wait_status(status, nullptr), "python3 rejected the JSON Lines");
+    fail_unless_equals_string(g_strstrip(out), "4");
+    g_free(out);
+    g_free(py);
+  }
+  remove_temp(path);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_export_unwritable) {
+  const std::string bad = "/nonexistent/dir/faces.jsonl";
+  expect_start_error("videotestsrc num-buffers=1 ! faceexport location=" + bad + " ! fakesink",
+                     bad);
+  expect_start_error("videotestsrc num-buffers=1 ! faceexport ! fakesink", "location");
+}
+GST_END_TEST;
+
+// the whole chain in one pipeline, with a real image
+GST_START_TEST(test_chain) {
+  const std::string path = temp_path("chain.jsonl");
+  GstHarness* h = gst_harness_new_parse(
+      ("facedetect-dnn ! facerecognize ! faceexport location=" + path + " ! " + kOverlay).c_str());
+  cv::Mat img = load_image(kImages[0].file);
+  cv::Mat bgra;
+  cv::cvtColor(img, bgra, cv::COLOR_BGR2BGRA);
+  gst_harness_set_src_caps_str(h, caps_string(GST_VIDEO_FORMAT_BGRx, img.cols, img.rows).c_str());
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, GST_VIDEO_FORMAT_BGRx, img.cols, img.rows);
+  GstBuffer* in = gst_buffer_new_allocate(nullptr, info.size, nullptr);
+  GstVideoFrame f;
+  fail_unless(gst_video_frame_map(&f, &info, in, GST_MAP_WRITE));
+  copy_rows(bgra.data, bgra.step, img.rows, img.cols * 4, &f, 0);
+  gst_video_frame_unmap(&f);
+  fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(h);
+  fail_unless(face_at(out, kImages[0].centre) != nullptr);
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+  const auto lines = read_lines(path);
+  fail_unless_equals_int(lines.size(), 1);
+  fail_unless(count_of(lines[0], "\"box\"") >= 1);
+  remove_temp(path);
+}
+GST_END_TEST;
+
+static Suite* facerec_elements_suite(void) {
+  Suite* s = suite_create("facerec-elements");
+  TCase* tc = tcase_create("general");
+  tcase_set_timeout(tc, 600);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_detect_properties);
+  tcase_add_test(tc, test_detect_real_images);
+  tcase_add_test(tc, test_detect_formats);
+  tcase_add_test(tc, test_detect_odd_sizes);
+  tcase_add_test(tc, test_detect_ids_above_existing);
+  tcase_add_test(tc, test_detect_property_change_while_playing);
+  tcase_add_test(tc, test_detect_missing_model);
+  tcase_add_test(tc, test_detect_corrupt_model);
+  tcase_add_test(tc, test_recognize_embeddings);
+  tcase_add_test(tc, test_recognize_without_params);
+  tcase_add_test(tc, test_recognize_missing_model);
+  tcase_add_test(tc, test_embedding_meta_copy);
+  tcase_add_test(tc, test_embedding_survives_scaling);
+  tcase_add_test(tc, test_overlay_draws);
+  tcase_add_test(tc, test_overlay_colours);
+  tcase_add_test(tc, test_export_jsonl);
+  tcase_add_test(tc, test_export_unwritable);
+  tcase_add_test(tc, test_chain);
+  return s;
+}
+
+GST_CHECK_MAIN(facerec_elements);

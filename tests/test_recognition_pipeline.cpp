@@ -1,0 +1,301 @@
+// Acceptance test: a model trained with the library (as facerec-train does) on 5
+// images each of 10 LFW identities names 5 other images of each through
+// facedetect-dnn ! facerecognize, and rejects unknown people.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include <gst/check/gstcheck.h>
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+
+#include <glib/gstdio.h>
+
+#include <opencv2/imgcodecs.hpp>
+
+#include "common.h"
+#include "facemeta.h"
+#include "facerec/classifier.h"
+#include "facerec/detector.h"
+#include "facerec/embedder.h"
+#include "facerec/enrolment.h"
+#include "facerec/models.h"
+
+namespace {
+
+constexpr int kIdentities = 10;
+constexpr int kTrainPerId = 5;
+constexpr int kTestPerId = 5;
+constexpr int kUnknown = 20;
+
+struct Split {
+  std::vector<std::string> labels;
+  std::vector<std::vector<std::string>> train, test;  // per label
+};
+
+// The first 10 identities (sorted) with >= 10 images; images sorted.
+Split make_split() {
+  Split s;
+  for (auto& [person, images] : facerec::list_dataset(testutil::testdata("faces"))) {
+    if (images.size() < static_cast<size_t>(kTrainPerId + kTestPerId)) continue;
+    std::sort(images.begin(), images.end());
+    s.labels.push_back(person);
+    s.train.emplace_back(images.begin(), images.begin() + kTrainPerId);
+    s.test.emplace_back(images.begin() + kTrainPerId, images.begin() + kTrainPerId + kTestPerId);
+    if (static_cast<int>(s.labels.size()) == kIdentities) break;
+  }
+  fail_unless_equals_int(s.labels.size(), kIdentities);
+  return s;
+}
+
+struct Training {
+  std::vector<facerec::Embedding> samples;
+  std::vector<int> ids;
+  std::vector<std::string> labels;
+  std::string embedder_id;
+};
+
+// Enrols the training images exactly as facerec-train does: default detector,
+// default embedder, the largest face of each image.
+Training enrol(const Split& s) {
+  Training t;
+  t.labels = s.labels;
+  auto det = facerec::create_detector(facerec::DetectorConfig{});
+  auto emb = facerec::create_embedder(facerec::defaults::kEmbedder);
+  t.embedder_id = emb->spec().id;
+  for (size_t l = 0; l < s.labels.size(); ++l) {
+    for (const std::string& path : s.train[l]) {
+      cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
+      fail_if(img.empty(), "cannot read %s", path.c_str());
+      auto faces = det->detect(img);
+      const int k = facerec::pick_enrolment_face(faces);
+      if (k < 0) {
+        g_print("  enrolment: no face in %s, skipped\n", path.c_str());
+        continue;
+      }
+      auto e = emb->embed_faces(img, {faces[static_cast<size_t>(k)]});
+      fail_unless_equals_int(e.size(), 1);
+      t.samples.push_back(e[0]);
+      t.ids.push_back(static_cast<int>(l));
+    }
+  }
+  return t;
+}
+
+std::string temp_dir() {
+  gchar* dir = g_dir_make_tmp("facerec-pipeline-XXXXXX", nullptr);
+  fail_unless(dir != nullptr);
+  std::string d(dir);
+  g_free(dir);
+  return d;
+}
+
+GstBuffer* bgr_buffer(const cv::Mat& bgr) {
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, GST_VIDEO_FORMAT_BGR, static_cast<guint>(bgr.cols),
+                            static_cast<guint>(bgr.rows));
+  GstBuffer* buf = gst_buffer_new_allocate(nullptr, info.size, nullptr);
+  GstVideoFrame f;
+  fail_unless(gst_video_frame_map(&f, &info, buf, GST_MAP_WRITE));
+  auto* dst = static_cast<guint8*>(GST_VIDEO_FRAME_PLANE_DATA(&f, 0));
+  const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&f, 0);
+  for (int y = 0; y < bgr.rows; ++y)
+    std::copy(bgr.ptr<guint8>(y), bgr.ptr<guint8>(y) + bgr.cols * 3, dst + y * stride);
+  gst_video_frame_unmap(&f);
+  return buf;
+}
+
+struct Outcome {
+  bool face = false;
+  bool recognised = false;  // has "recognition" params
+  std::string label;        // empty when unknown
+  double score = 0, distance = 0;
+};
+
+// Pushes one image; reads the recognition of its largest face.
+Outcome run_image(GstHarness* h, const std::string& path) {
+  cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
+  fail_if(img.empty(), "cannot read %s", path.c_str());
+  gchar* caps = g_strdup_printf("video/x-raw,format=BGR,width=%d,height=%d,framerate=1/1", img.cols,
+                                img.rows);
+  gst_harness_set_src_caps_str(h, caps);
+  g_free(caps);
+  fail_unless_equals_int(gst_harness_push(h, bgr_buffer(img)), GST_FLOW_OK);
+  GstBuffer* out = gst_harness_pull(h);
+  fail_unless(out != nullptr);
+  Outcome o;
+  GstVideoRegionOfInterestMeta* best = nullptr;
+  gpointer it = nullptr;
+  GstMeta* m;
+  while ((m = gst_buffer_iterate_meta_filtered(out, &it, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
+    auto* roi = reinterpret_cast<GstVideoRegionOfInterestMeta*>(m);
+    if (!gst_facerec_roi_is_face(roi)) continue;
+    if (!best || roi->w * roi->h > best->w * best->h) best = roi;
+  }
+  if (best) {
+    o.face = true;
+    const gchar* label = nullptr;
+    gint id = -1;
+    o.recognised = gst_facerec_roi_get_recognition(best, &label, &id, &o.score, &o.distance);
+    if (label) o.label = label;
+    fail_unless(gst_buffer_get_facerec_embedding_meta(out, best->id) != nullptr);
+  }
+  gst_buffer_unref(out);
+  return o;
+}
+
+std::vector<std::string> unknown_images() {
+  std::vector<std::string> files;
+  for (const auto& e : std::filesystem::directory_iterator(testutil::testdata("faces_unknown"))) {
+    const std::string ext = e.path().extension().string();
+    if (e.is_regular_file() && (ext == ".jpg" || ext == ".png" || ext == ".jpeg"))
+      files.push_back(e.path().string());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.size() > static_cast<size_t>(kUnknown)) files.resize(kUnknown);
+  return files;
+}
+
+// Trained once for all tests of this binary.
+const std::string& trained_model() {
+  static std::string path;
+  if (path.empty()) {
+    const Split s = make_split();
+    const Training t = enrol(s);
+    g_print("enrolled %zu images of %zu people (embedder %s)\n", t.samples.size(), t.labels.size(),
+            t.embedder_id.c_str());
+    facerec::Classifier clf =
+        facerec::Classifier::train(t.samples, t.ids, t.labels, t.embedder_id);
+    path = temp_dir() + "/people.yml";
+    clf.save(path);
+    g_print("model %s: unknown gate %.3f\n", path.c_str(),
+            static_cast<double>(clf.distance_threshold()));
+  }
+  return path;
+}
+
+}  // namespace
+
+GST_START_TEST(test_known_and_unknown) {
+  const std::string model = trained_model();
+  const Split s = make_split();
+  GstHarness* h =
+      gst_harness_new_parse(("facedetect-dnn ! facerecognize model=" + model).c_str());
+
+  int total = 0, correct = 0;
+  for (size_t l = 0; l < s.labels.size(); ++l) {
+    for (const std::string& path : s.test[l]) {
+      const Outcome o = run_image(h, path);
+      ++total;
+      const bool ok = o.face && o.recognised && o.label == s.labels[l];
+      correct += ok ? 1 : 0;
+      if (!ok)
+        g_print("  MISS %s: %s (score %.2f, distance %.3f)\n",
+                std::filesystem::path(path).filename().c_str(),
+                !o.face ? "no face" : o.label.empty() ? "unknown" : o.label.c_str(), o.score,
+                o.distance);
+    }
+  }
+  const double known_rate = 100.0 * correct / total;
+  g_print("known: %d/%d correct (%.1f%%)\n", correct, total, known_rate);
+
+  int utotal = 0, unknown = 0;
+  for (const std::string& path : unknown_images()) {
+    const Outcome o = run_image(h, path);
+    ++utotal;
+    const bool ok = o.face && o.recognised && o.label.empty();
+    unknown += ok ? 1 : 0;
+    if (!ok)
+      g_print("  FALSE ACCEPT %s: %s (score %.2f, distance %.3f)\n",
+              std::filesystem::path(path).filename().c_str(),
+              !o.face ? "no face" : o.label.c_str(), o.score, o.distance);
+  }
+  const double unknown_rate = 100.0 * unknown / utotal;
+  g_print("unknown: %d/%d rejected (%.1f%%)\n", unknown, utotal, unknown_rate);
+  gst_harness_teardown(h);
+  std::filesystem::remove_all(std::filesystem::path(model).parent_path());
+
+  fail_unless_equals_int(total, kIdentities * kTestPerId);
+  fail_unless_equals_int(utotal, kUnknown);
+  fail_unless(known_rate >= 95.0, "only %.1f%% of the known faces named correctly", known_rate);
+  fail_unless(unknown_rate >= 80.0, "only %.1f%% of the unknown faces rejected", unknown_rate);
+}
+GST_END_TEST;
+
+// `model` set on a running element: swapped in between frames.
+GST_START_TEST(test_model_change_while_playing) {
+  const std::string model = trained_model();
+  const Split s = make_split();
+  GstHarness* h = gst_harness_new_parse("facedetect-dnn ! facerecognize name=rec");
+  GstElement* rec = gst_harness_find_element(h, "facerecognize");
+  fail_unless(rec != nullptr);
+  Outcome o = run_image(h, s.test[0][0]);
+  fail_unless(o.face && !o.recognised);  // no model yet: embeddings only
+  g_object_set(rec, "model", model.c_str(), nullptr);
+  o = run_image(h, s.test[0][0]);
+  fail_unless(o.face && o.recognised);
+  g_print("after setting the model while playing: %s\n", o.label.empty() ? "unknown" : o.label.c_str());
+  // a broken model while playing: warning, the previous model stays
+  g_object_set(rec, "model", "/nonexistent/other.yml", nullptr);
+  o = run_image(h, s.test[0][0]);
+  fail_unless(o.face && o.recognised);
+  // back to embeddings only
+  g_object_set(rec, "model", "", nullptr);
+  o = run_image(h, s.test[0][0]);
+  fail_unless(o.face && !o.recognised);
+  gst_object_unref(rec);
+  gst_harness_teardown(h);
+  std::filesystem::remove_all(std::filesystem::path(model).parent_path());
+}
+GST_END_TEST;
+
+// A model trained for another embedder must not start.
+GST_START_TEST(test_embedder_mismatch) {
+  const Split s = make_split();
+  // a few embeddings are enough: the id is what matters
+  const Training t = enrol(Split{{s.labels[0], s.labels[1]},
+                                 {s.train[0], s.train[1]},
+                                 {s.test[0], s.test[1]}});
+  const std::string fake_id = "fake-embedder-128";
+  facerec::Classifier clf = facerec::Classifier::train(t.samples, t.ids, t.labels, fake_id);
+  const std::string path = temp_dir() + "/fake.yml";
+  clf.save(path);
+
+  GError* err = nullptr;
+  GstElement* pipe = gst_parse_launch(
+      ("videotestsrc num-buffers=1 ! facerecognize model=" + path + " ! fakesink").c_str(), &err);
+  fail_unless(pipe != nullptr);
+  GstBus* bus = gst_element_get_bus(pipe);
+  fail_unless_equals_int(gst_element_set_state(pipe, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  GstMessage* msg = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless(msg != nullptr);
+  GError* gerr = nullptr;
+  gst_message_parse_error(msg, &gerr, nullptr);
+  g_print("embedder mismatch error: %s\n", gerr->message);
+  const std::string text = gerr->message;
+  fail_unless(text.find(path) != std::string::npos);
+  fail_unless(text.find(fake_id) != std::string::npos);
+  fail_unless(text.find(t.embedder_id) != std::string::npos);
+  g_error_free(gerr);
+  gst_message_unref(msg);
+  gst_element_set_state(pipe, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(pipe);
+  std::filesystem::remove_all(std::filesystem::path(path).parent_path());
+}
+GST_END_TEST;
+
+static Suite* recognition_pipeline_suite(void) {
+  Suite* s = suite_create("facerec-recognition-pipeline");
+  TCase* tc = tcase_create("general");
+  tcase_set_timeout(tc, 900);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_known_and_unknown);
+  tcase_add_test(tc, test_model_change_while_playing);
+  tcase_add_test(tc, test_embedder_mismatch);
+  return s;
+}
+
+GST_CHECK_MAIN(recognition_pipeline);
