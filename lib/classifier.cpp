@@ -21,10 +21,18 @@
 //      p (-> Match::score). Its input is the L2-normalised embedding.
 //      With exactly one person enrolled there is no SVM: P is that person.
 //   2. Consistency with the distances: let N be the person with the smallest
-//      person distance dN, and dP the person distance of P. If N != P, dN passes
-//      the gate and dN < kConsistencyRatio * dP, the distances clearly contradict
-//      the SVM: the candidate becomes N (score = SVM probability of N). This keeps
-//      the reported label consistent with the reported distance.
+//      person distance dN, and dP the person distance of P. If N != P and
+//      dN < kConsistencyRatio * dP (ratio 1: N is strictly closer), the candidate
+//      becomes N (score = SVM probability of N). This keeps the reported label
+//      consistent with the reported distance, and it is more accurate: with few
+//      enrolment images per person the SVM is the weaker of the two. Measured with
+//      facerec-eval (87 LFW people, K=5, N=20: 875 test faces, 100 unknowns):
+//      closed-set top-1 SVM alone 98.6 %, nearest person 99.4 %; the earlier rule
+//      (override only when dN passes the gate and dN < 0.8 dP) gave 98.6 %, and
+//      97.0 % instead of 97.3 % known faces named at the automatic threshold (the
+//      SVM's farther candidate got rejected although N passed the gate). With K=10
+//      all rules tie (99.2 %). In effect the candidate is the nearest person; the
+//      SVM breaks exact ties and gives the score.
 //   3. Gate: if the candidate's distance > distance_threshold, the face is unknown
 //      (known=false, label_id -1, label "", candidate_id = the candidate).
 //   Gate-only models (one person): score = clamp(1 - d / (2 * threshold), 0, 1),
@@ -64,7 +72,7 @@ namespace {
 
 constexpr const char* kFormat = "gst-facerec-model";
 constexpr int kVersion = 1;
-constexpr float kConsistencyRatio = 0.8f;
+constexpr float kConsistencyRatio = 1.0f;
 constexpr float kMinAutoThreshold = 0.45f;
 constexpr float kMaxAutoThreshold = 0.60f;
 constexpr float kDefaultThreshold = 0.55f;
@@ -535,8 +543,7 @@ Match Classifier::classify(const Embedding& e) const {
     }
     if (cand < 0 || size_t(cand) >= nlab) cand = nn;  // cannot happen with a checked model
     // Consistency with the nearest neighbour (see the top of this file).
-    if (nn != cand && nearest[size_t(nn)] <= m.threshold &&
-        nearest[size_t(nn)] < kConsistencyRatio * nearest[size_t(cand)])
+    if (nn != cand && nearest[size_t(nn)] < kConsistencyRatio * nearest[size_t(cand)])
       cand = nn;
   }
   const float d = nearest[size_t(cand)];

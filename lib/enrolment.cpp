@@ -3,19 +3,27 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <filesystem>
 #include <system_error>
 
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+#include <opencv2/videoio/registry.hpp>
 
 namespace facerec {
 
 namespace {
 
-bool is_image_file(const std::filesystem::path& p) {
+std::string lower_ext(const std::filesystem::path& p) {
   std::string ext = p.extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(),
                  [](unsigned char c) { return char(std::tolower(c)); });
+  return ext;
+}
+
+bool is_image_file(const std::filesystem::path& p) {
+  const std::string ext = lower_ext(p);
   return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
 }
 
@@ -26,7 +34,17 @@ bool is_hidden(const std::filesystem::path& p) {
 
 }  // namespace
 
+bool is_video_file(const std::string& path) {
+  const std::string ext = lower_ext(std::filesystem::path(path));
+  return ext == ".mp4" || ext == ".webm" || ext == ".mkv" || ext == ".avi" || ext == ".mov";
+}
+
 std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset(const std::string& dir) {
+  return list_dataset_media(dir, false);
+}
+
+std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset_media(const std::string& dir,
+                                                                                 bool include_videos) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::exists(dir, ec))
@@ -39,7 +57,8 @@ std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset(const
       if (is_hidden(entry.path()) || !entry.is_directory()) continue;
       std::vector<std::string> images;
       for (const auto& f : fs::directory_iterator(entry.path())) {
-        if (is_hidden(f.path()) || !f.is_regular_file() || !is_image_file(f.path())) continue;
+        if (is_hidden(f.path()) || !f.is_regular_file()) continue;
+        if (!is_image_file(f.path()) && !(include_videos && is_video_file(f.path().string()))) continue;
         images.push_back(f.path().string());
       }
       std::sort(images.begin(), images.end());
@@ -68,7 +87,64 @@ int pick_enrolment_face(const std::vector<Face>& faces) {
   return best;
 }
 
-static void process_one(EnrolledImage& im, Detector& det, Embedder& emb) {
+namespace {
+
+// Detection + embedding of the largest face of a decoded image.
+CacheEntry analyse(const cv::Mat& img, Detector& det, Embedder& emb) {
+  CacheEntry r;
+  const std::vector<Face> faces = det.detect(img);
+  r.faces_found = int(faces.size());
+  const int pick = pick_enrolment_face(faces);
+  if (pick < 0) {
+    r.skip_reason = "no face found";
+    return r;
+  }
+  const cv::Rect2f& box = faces[size_t(pick)].box;
+  r.face_size = std::min(box.width, box.height);
+  std::vector<Embedding> e = emb.embed_faces(img, {faces[size_t(pick)]});
+  if (e.size() != 1 || e[0].empty()) {
+    r.skip_reason = "embedding failed";
+    return r;
+  }
+  r.embedding = std::move(e[0]);
+  r.used = true;
+  return r;
+}
+
+void apply_entry(EnrolledImage& im, const CacheEntry& e) {
+  im.faces_found = e.faces_found;
+  im.face_size = e.face_size;
+  im.used = e.used;
+  im.skip_reason = e.skip_reason;
+  im.embedding = e.used ? e.embedding : Embedding();
+}
+
+std::string px(float v) { return std::to_string(int(std::lround(v))) + " px"; }
+
+// Video quality bar on top of the cached analysis.
+void video_quality(EnrolledImage& im, int min_face) {
+  if (!im.used) return;
+  if (im.faces_found != 1) {
+    im.used = false;
+    im.skip_reason = std::to_string(im.faces_found) + " faces (need exactly one)";
+  } else if (im.face_size < float(min_face)) {
+    im.used = false;
+    im.skip_reason = "face too small (" + px(im.face_size) + " < " + std::to_string(min_face) + " px)";
+  }
+  if (!im.used) im.embedding.clear();
+}
+
+}  // namespace
+
+void embed_image(EnrolledImage& im, Detector& det, Embedder& emb, EmbeddingCache* cache) {
+  im.frame = -1;
+  if (cache) {
+    if (const CacheEntry* c = cache->lookup(im.path, -1)) {
+      apply_entry(im, *c);
+      im.from_cache = true;
+      return;
+    }
+  }
   cv::Mat img;
   try {
     img = cv::imread(im.path, cv::IMREAD_COLOR);
@@ -76,47 +152,124 @@ static void process_one(EnrolledImage& im, Detector& det, Embedder& emb) {
     img.release();
   }
   if (img.empty()) {
-    im.skip_reason = "unreadable image";
+    CacheEntry e;
+    e.skip_reason = "unreadable image";
+    apply_entry(im, e);
+    if (cache) cache->store(im.path, -1, e);
     return;
   }
   try {
-    const std::vector<Face> faces = det.detect(img);
-    im.faces_found = int(faces.size());
-    const int pick = pick_enrolment_face(faces);
-    if (pick < 0) {
-      im.skip_reason = "no face found";
-      return;
-    }
-    std::vector<Embedding> e = emb.embed_faces(img, {faces[size_t(pick)]});
-    if (e.size() != 1 || e[0].empty()) {
-      im.skip_reason = "embedding failed";
-      return;
-    }
-    im.embedding = std::move(e[0]);
-    im.used = true;
+    const CacheEntry e = analyse(img, det, emb);
+    apply_entry(im, e);
+    if (cache) cache->store(im.path, -1, e);
   } catch (const std::exception& ex) {
+    // Not cached: it may be transient.
+    im.used = false;
+    im.embedding.clear();
     im.skip_reason = std::string("processing failed: ") + ex.what();
   }
 }
 
+std::vector<EnrolledImage> enrol_video(const std::string& path, int label_id, Detector& det, Embedder& emb,
+                                       const EnrolOptions& opts) {
+  std::vector<EnrolledImage> out;
+  cv::VideoCapture cap;
+  // FFmpeg when OpenCV has it: CAP_ANY would also try the image-sequence
+  // backend, which complains loudly about any file it cannot open.
+  try {
+    cap.open(path, cv::videoio_registry::hasBackend(cv::CAP_FFMPEG) ? cv::CAP_FFMPEG : cv::CAP_ANY);
+  } catch (const cv::Exception&) {
+  }
+  if (!cap.isOpened()) {
+    EnrolledImage im;
+    im.path = path;
+    im.label_id = label_id;
+    im.skip_reason = "cannot open the video (unsupported or damaged file): convert it to H.264 .mp4 or extract images";
+    out.push_back(std::move(im));
+    return out;
+  }
+  int step = std::max(1, opts.video_step);
+  const double count = cap.get(cv::CAP_PROP_FRAME_COUNT);
+  if (opts.video_max_frames > 0 && count > 0 && count / step > opts.video_max_frames)
+    step = int(std::ceil(count / opts.video_max_frames));
+  cv::Mat frame;
+  for (int idx = 0;; ++idx) {
+    bool ok = false;
+    try {
+      ok = cap.grab();
+    } catch (const cv::Exception&) {
+      ok = false;
+    }
+    if (!ok) break;
+    if (idx % step != 0) continue;
+    EnrolledImage im;
+    im.path = path;
+    im.label_id = label_id;
+    im.frame = idx;
+    const CacheEntry* c = opts.cache ? opts.cache->lookup(path, idx) : nullptr;
+    if (c) {
+      apply_entry(im, *c);
+      im.from_cache = true;
+    } else {
+      bool got = false;
+      try {
+        got = cap.retrieve(frame) && !frame.empty();
+      } catch (const cv::Exception&) {
+        got = false;
+      }
+      if (!got) {
+        im.skip_reason = "unreadable frame";
+      } else {
+        try {
+          const CacheEntry e = analyse(frame, det, emb);
+          apply_entry(im, e);
+          if (opts.cache) opts.cache->store(path, idx, e);
+        } catch (const std::exception& ex) {
+          im.skip_reason = std::string("processing failed: ") + ex.what();
+        }
+      }
+    }
+    video_quality(im, opts.video_min_face);
+    out.push_back(std::move(im));
+  }
+  if (out.empty()) {
+    EnrolledImage im;
+    im.path = path;
+    im.label_id = label_id;
+    im.skip_reason = "no frame could be decoded: convert the video to H.264 .mp4 or extract images";
+    out.push_back(std::move(im));
+  }
+  return out;
+}
+
 EnrolmentResult enrol_dataset(const std::string& dir, Detector& det, Embedder& emb,
                               const std::function<void(size_t, size_t)>& progress) {
-  const auto people = list_dataset(dir);
+  EnrolOptions opts;
+  opts.videos = false;
+  return enrol_dataset(dir, det, emb, opts, progress);
+}
+
+EnrolmentResult enrol_dataset(const std::string& dir, Detector& det, Embedder& emb, const EnrolOptions& opts,
+                              const std::function<void(size_t, size_t)>& progress) {
+  const auto people = list_dataset_media(dir, opts.videos);
   EnrolmentResult res;
+  size_t n = 0;
+  for (const auto& p : people) n += p.second.size();
+  size_t done = 0;
   for (size_t k = 0; k < people.size(); ++k) {
     res.labels.push_back(people[k].first);
     for (const auto& path : people[k].second) {
-      EnrolledImage im;
-      im.path = path;
-      im.label_id = int(k);
-      res.images.push_back(std::move(im));
+      if (opts.videos && is_video_file(path)) {
+        for (auto& im : enrol_video(path, int(k), det, emb, opts)) res.images.push_back(std::move(im));
+      } else {
+        EnrolledImage im;
+        im.path = path;
+        im.label_id = int(k);
+        embed_image(im, det, emb, opts.cache);
+        res.images.push_back(std::move(im));
+      }
+      if (progress) progress(++done, n);  // files done so far
     }
-  }
-  const size_t n = res.images.size();
-  for (size_t i = 0; i < n; ++i) {
-    EnrolledImage& im = res.images[i];
-    process_one(im, det, emb);
-    if (progress) progress(i + 1, n);  // images done so far
   }
   return res;
 }

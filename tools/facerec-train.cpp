@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "facerec/classifier.h"
 #include "facerec/detector.h"
 #include "facerec/embedder.h"
+#include "facerec/embedding_cache.h"
 #include "facerec/enrolment.h"
 #include "facerec/models.h"
 
@@ -28,9 +30,21 @@ void print_help(std::ostream& os) {
   os << "Usage: " << kProg << " DATASET -o MODEL [OPTIONS]\n"
      << "\n"
      << "Enrols the faces in DATASET (one folder per person, named after the person,\n"
-     << "holding .jpg/.jpeg/.png/.bmp images) and writes the classifier MODEL (JSON)\n"
-     << "and MODEL.svm (libsvm model; not written when only one person is enrolled).\n"
+     << "holding .jpg/.jpeg/.png/.bmp images and/or .mp4/.webm/.mkv/.avi/.mov videos)\n"
+     << "and writes the classifier MODEL (JSON) and MODEL.svm (libsvm model; not\n"
+     << "written when only one person is enrolled).\n"
      << "Use the same detector and embedder as the facerecognize pipeline.\n"
+     << "\n"
+     << "Videos: every Nth frame is sampled (--video-step, counted in frames, not time;\n"
+     << "at most --video-max-frames per video: a longer video is sampled with a wider\n"
+     << "step so the frames still span the whole video). A sampled frame is enrolled\n"
+     << "only when exactly one face is found and that face is at least --video-min-face\n"
+     << "pixels on its shorter side; the others are skipped and counted by reason.\n"
+     << "\n"
+     << "Embedding cache: detection + embedding results are kept in MODEL.cache (keyed\n"
+     << "by file path, size, modification time, detector and embedder), so re-training\n"
+     << "after adding a person only embeds the new files. A damaged cache file is\n"
+     << "ignored with a warning and rebuilt.\n"
      << "\n"
      << "Options:\n"
      << "  -o, --output MODEL      model file to write (required)\n"
@@ -40,6 +54,11 @@ void print_help(std::ostream& os) {
      << "  --C X                   SVM C (default: 10)\n"
      << "  --threshold T           unknown-face distance threshold (default: chosen from\n"
      << "                          the enrolment data, within 0.45..0.6)\n"
+     << "  --cache FILE            embedding cache (default: MODEL.cache)\n"
+     << "  --no-cache              neither read nor write an embedding cache\n"
+     << "  --video-step N          sample every Nth video frame (default: 10)\n"
+     << "  --video-max-frames N    at most N sampled frames per video, 0: no limit (default: 50)\n"
+     << "  --video-min-face PX     smallest face enrolled from a video frame (default: 60)\n"
      << "  -q, --quiet             no progress and no summary (warnings and errors only)\n"
      << "  -h, --help              this help\n"
      << "\n"
@@ -72,7 +91,22 @@ struct Args {
   double C = 10.0;
   double threshold = 0.0;
   bool quiet = false;
+  std::string cache;
+  bool no_cache = false;
+  int video_step = 10;
+  int video_max_frames = 50;
+  int video_min_face = 60;
 };
+
+int parse_int(const std::string& opt, const std::string& v, long lo, long hi) {
+  errno = 0;
+  char* end = nullptr;
+  const long n = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || errno != 0 || end == nullptr || *end != '\0' || n < lo || n > hi)
+    usage_error("option " + opt + " needs a whole number in " + std::to_string(lo) + ".." + std::to_string(hi) +
+                ", got '" + v + "'");
+  return int(n);
+}
 
 Args parse_args(int argc, char** argv) {
   Args a;
@@ -113,6 +147,17 @@ Args parse_args(int argc, char** argv) {
     } else if (opt == "--threshold") {
       a.threshold = parse_number(opt, get(opt));
       if (!(a.threshold > 0.0)) usage_error("--threshold must be > 0");
+    } else if (opt == "--cache") {
+      a.cache = get(opt);
+      if (a.cache.empty()) usage_error("--cache needs a file name");
+    } else if (opt == "--no-cache") {
+      a.no_cache = true;
+    } else if (opt == "--video-step") {
+      a.video_step = parse_int(opt, get(opt), 1, 1000000);
+    } else if (opt == "--video-max-frames") {
+      a.video_max_frames = parse_int(opt, get(opt), 0, 1000000);
+    } else if (opt == "--video-min-face") {
+      a.video_min_face = parse_int(opt, get(opt), 0, 100000);
     } else if (opt == "-q" || opt == "--quiet") {
       a.quiet = true;
     } else if (arg.size() > 1 && arg[0] == '-') {
@@ -133,11 +178,15 @@ int run(const Args& a) {
   const bool tty = isatty(STDERR_FILENO) != 0;
 
   // Fail early on a bad dataset, before loading any network.
-  const auto listing = facerec::list_dataset(a.dataset);
-  size_t total = 0;
-  for (const auto& p : listing) total += p.second.size();
+  const auto listing = facerec::list_dataset_media(a.dataset, true);
+  size_t total = 0, n_videos = 0;
+  for (const auto& p : listing) {
+    total += p.second.size();
+    for (const auto& f : p.second) n_videos += facerec::is_video_file(f) ? 1 : 0;
+  }
   if (total == 0)
-    throw facerec::Error(a.dataset, "dataset holds no images (.jpg, .jpeg, .png, .bmp) in its person folders");
+    throw facerec::Error(a.dataset, "dataset holds no images (.jpg, .jpeg, .png, .bmp) or videos (.mp4, .webm, "
+                                    ".mkv, .avi, .mov) in its person folders");
 
   {
     std::error_code ec;
@@ -153,8 +202,23 @@ int run(const Args& a) {
   if (!a.quiet) {
     std::cerr << kProg << ": detector: " << det->describe() << "\n"
               << kProg << ": embedder: " << emb->spec().id << " (" << emb->path() << ")\n"
-              << kProg << ": " << listing.size() << " person folder(s), " << total << " image(s)\n";
+              << kProg << ": " << listing.size() << " person folder(s), " << total - n_videos << " image(s)"
+              << (n_videos ? ", " + std::to_string(n_videos) + " video(s)" : std::string()) << "\n";
   }
+
+  facerec::EmbeddingCache cache;
+  if (!a.no_cache) {
+    cache = facerec::EmbeddingCache(a.cache.empty() ? a.output + ".cache" : a.cache,
+                                    facerec::cache_context(*det, *emb));
+    std::string warn;
+    if (!cache.load(&warn)) std::cerr << kProg << ": warning: " << warn << "\n";
+  }
+  facerec::EnrolOptions eopts;
+  eopts.cache = cache.enabled() ? &cache : nullptr;
+  eopts.videos = true;
+  eopts.video_step = a.video_step;
+  eopts.video_max_frames = a.video_max_frames;
+  eopts.video_min_face = a.video_min_face;
 
   size_t last_pct = size_t(-1);
   auto progress = [&](size_t done, size_t n) {
@@ -170,22 +234,35 @@ int run(const Args& a) {
       }
     }
   };
-  const facerec::EnrolmentResult res = facerec::enrol_dataset(a.dataset, *det, *emb, progress);
+  const facerec::EnrolmentResult res = facerec::enrol_dataset(a.dataset, *det, *emb, eopts, progress);
+  size_t from_cache = 0;
+  for (const auto& im : res.images) from_cache += im.from_cache ? 1 : 0;
+  if (cache.enabled()) {
+    try {
+      cache.save();
+    } catch (const facerec::Error& e) {
+      std::cerr << kProg << ": warning: embedding cache not saved: " << e.what() << "\n";
+    }
+  }
 
   // Per person: images used; people without any usable image are left out.
   const size_t np = res.labels.size();
-  std::vector<size_t> used(np, 0), listed(np, 0);
+  // Still images and video frames are counted apart.
+  std::vector<size_t> used(np, 0), listed(np, 0), fused(np, 0), flisted(np, 0);
   for (const auto& im : res.images) {
-    ++listed[size_t(im.label_id)];
-    if (im.used) ++used[size_t(im.label_id)];
+    const bool frame = facerec::is_video_file(im.path);
+    if (frame && im.frame < 0) continue;  // a video that could not be read
+    ++(frame ? flisted : listed)[size_t(im.label_id)];
+    if (im.used) ++(frame ? fused : used)[size_t(im.label_id)];
   }
   std::vector<int> remap(np, -1);
   std::vector<std::string> labels;
   for (size_t k = 0; k < np; ++k) {
-    if (used[k] == 0) {
+    if (used[k] + fused[k] == 0) {
       std::cerr << kProg << ": warning: " << (fs::path(a.dataset) / res.labels[k]).string()
-                << ": no usable image (" << listed[k]
-                << " listed); this person is left out: add clear, frontal photos\n";
+                << ": no usable image (" << listed[k] << " listed"
+                << (flisted[k] ? ", " + std::to_string(flisted[k]) + " video frame(s) sampled" : std::string())
+                << "); this person is left out: add clear, frontal photos\n";
       continue;
     }
     remap[k] = int(labels.size());
@@ -197,11 +274,35 @@ int run(const Args& a) {
 
   std::vector<facerec::Embedding> samples;
   std::vector<int> ids;
-  size_t n_used = 0, n_skipped = 0, n_multi = 0;
+  size_t n_used = 0, n_skipped = 0, n_multi = 0, n_images = 0;
+  size_t f_used = 0, f_sampled = 0, bad_videos = 0;
+  std::map<std::string, size_t> f_skip;  // reason category -> frames
   for (const auto& im : res.images) {
+    const bool frame = facerec::is_video_file(im.path);
     if (im.used) {
       samples.push_back(im.embedding);
       ids.push_back(remap[size_t(im.label_id)]);
+    }
+    if (frame && im.frame < 0) {  // the video itself could not be read
+      ++bad_videos;
+      continue;
+    }
+    if (frame) {
+      ++f_sampled;
+      if (im.used) {
+        ++f_used;
+      } else {
+        std::string why = im.skip_reason;
+        if (why.rfind("face too small", 0) == 0)
+          why = "face too small";
+        else if (why.find("(need exactly one)") != std::string::npos)
+          why = "several faces";
+        ++f_skip[why];
+      }
+      continue;
+    }
+    ++n_images;
+    if (im.used) {
       ++n_used;
       if (im.faces_found > 1) ++n_multi;
     } else {
@@ -225,6 +326,7 @@ int run(const Args& a) {
 
   // Warnings go to stderr even with -q.
   for (const auto& im : res.images) {
+    if (!im.used && im.frame >= 0) continue;  // video frames: counted in the summary
     if (!im.used)
       std::cerr << kProg << ": warning: skipped " << im.path << ": " << im.skip_reason << "\n";
     else if (im.faces_found > 1)
@@ -239,13 +341,32 @@ int run(const Args& a) {
   std::ostream& os = std::cout;
   os << "Summary\n";
   os << "  people: " << labels.size() << "\n";
-  for (size_t k = 0; k < np; ++k)
-    os << "    " << res.labels[k] << ": " << used[k] << " of " << listed[k] << " image(s) used"
-       << (used[k] == 0 ? " (left out)" : "") << "\n";
-  os << "  images used: " << n_used << " of " << res.images.size() << "\n";
+  for (size_t k = 0; k < np; ++k) {
+    os << "    " << res.labels[k] << ": " << used[k] << " of " << listed[k] << " image(s) used";
+    if (flisted[k]) os << ", " << fused[k] << " of " << flisted[k] << " video frame(s)";
+    os << (used[k] + fused[k] == 0 ? " (left out)" : "") << "\n";
+  }
+  os << "  images used: " << n_used << " of " << n_images << "\n";
   os << "  images skipped: " << n_skipped << "\n";
   for (const auto& im : res.images)
-    if (!im.used) os << "    " << im.path << ": " << im.skip_reason << "\n";
+    if (!im.used && !facerec::is_video_file(im.path)) os << "    " << im.path << ": " << im.skip_reason << "\n";
+  if (n_videos) {
+    os << "  videos: " << n_videos << " (every " << a.video_step << " frame(s) sampled";
+    if (a.video_max_frames > 0)
+      os << ", at most " << a.video_max_frames << " per video: longer videos are sampled with a wider step";
+    os << "; enrolled: frames with exactly one face of at least " << a.video_min_face << " px)\n";
+    os << "  video frames used: " << f_used << " of " << f_sampled << "\n";
+    os << "  video frames skipped: " << f_sampled - f_used << "\n";
+    for (const auto& [why, n] : f_skip) os << "    " << why << ": " << n << "\n";
+    os << "  videos that could not be read: " << bad_videos << "\n";
+    for (const auto& im : res.images)
+      if (im.frame < 0 && facerec::is_video_file(im.path)) os << "    " << im.path << ": " << im.skip_reason << "\n";
+  }
+  if (cache.enabled())
+    os << "  from the embedding cache: " << from_cache << " of " << res.images.size() - bad_videos
+       << (n_videos ? " image(s) and frame(s)" : " image(s)") << " (" << cache.path() << ")\n";
+  else
+    os << "  embedding cache: not used (--no-cache)\n";
   os << "  images with several faces: " << n_multi << (n_multi ? " (warning: the largest face was used)" : "")
      << "\n";
   for (const auto& im : res.images)

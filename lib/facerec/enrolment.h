@@ -8,6 +8,7 @@
 
 #include "facerec/detector.h"
 #include "facerec/embedder.h"
+#include "facerec/embedding_cache.h"
 #include "facerec/types.h"
 
 namespace facerec {
@@ -19,6 +20,9 @@ struct EnrolledImage {
   std::string skip_reason;  // when !used: "unreadable image", "no face", ...
   int faces_found = 0;
   Embedding embedding;
+  int frame = -1;          // video frame index (path is the video); -1 for a still image
+  float face_size = 0.f;   // shorter side of the enrolled (largest) face's box, pixels
+  bool from_cache = false; // the result came from the embedding cache
 };
 
 struct EnrolmentResult {
@@ -34,7 +38,48 @@ std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset(const
 int pick_enrolment_face(const std::vector<Face>& faces);
 
 // Detects, aligns and embeds every image. progress(i, n) is called per image.
+// Still images only, no cache (see the overload below).
 EnrolmentResult enrol_dataset(const std::string& dir, Detector& det, Embedder& emb,
+                              const std::function<void(size_t, size_t)>& progress = {});
+
+// Video enrolment. A person folder may hold videos; frames are sampled every
+// video_step frames (frame-based, not time-based: at 25 fps the default 10 is
+// 2.5 frames a second). When that gives more than video_max_frames frames, the
+// step is widened so that video_max_frames frames spread over the whole video
+// (a long video must not outweigh the photos of everyone else). A sampled frame
+// is enrolled only if the detector finds exactly one face and that face's box
+// is at least video_min_face pixels on its shorter side; other frames are
+// skipped with a reason ("no face found", "2 faces (need exactly one)",
+// "face too small (41 px < 60 px)").
+struct EnrolOptions {
+  EmbeddingCache* cache = nullptr;  // not owned; nullptr: no cache
+  bool videos = true;               // enrol frames of the videos in person folders
+  int video_step = 10;
+  int video_max_frames = 50;        // 0: no limit
+  int video_min_face = 60;
+};
+
+// .mp4 .webm .mkv .avi .mov (case-insensitive).
+bool is_video_file(const std::string& path);
+
+// Like list_dataset, but each person's list holds images and, when
+// include_videos is set, videos (sorted together by path).
+std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset_media(const std::string& dir,
+                                                                                 bool include_videos);
+
+// Detects, aligns and embeds the largest face of one image (im.path), through
+// the cache when one is given. Never throws for a bad image: sets skip_reason.
+void embed_image(EnrolledImage& im, Detector& det, Embedder& emb, EmbeddingCache* cache = nullptr);
+
+// Samples and embeds the frames of one video (see EnrolOptions). Returns one
+// entry per sampled frame (used or skipped), or a single skipped entry (frame
+// -1) when the video cannot be opened.
+std::vector<EnrolledImage> enrol_video(const std::string& path, int label_id, Detector& det, Embedder& emb,
+                                       const EnrolOptions& opts);
+
+// Images and (opts.videos) videos of every person folder, through opts.cache.
+// progress(i, n) is called per file (image or whole video).
+EnrolmentResult enrol_dataset(const std::string& dir, Detector& det, Embedder& emb, const EnrolOptions& opts,
                               const std::function<void(size_t, size_t)>& progress = {});
 
 }  // namespace facerec

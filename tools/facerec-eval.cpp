@@ -1,0 +1,554 @@
+// facerec-eval: measures how well a model trained like facerec-train recognises
+// the enrolled people and rejects strangers.
+//
+// For every person folder of DATASET the first K images (sorted by name; shuffled
+// per person with --seed) are enrolled and up to N of the others are tested. The
+// classifier is trained exactly like facerec-train does (same enrolment code, same
+// automatic threshold). Every image of --unknowns is a face of someone not enrolled.
+//
+// Exit codes: 0 completed run, 1 runtime error, 2 usage error.
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <limits>
+#include <random>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "facerec/classifier.h"
+#include "facerec/detector.h"
+#include "facerec/embedder.h"
+#include "facerec/embedding_cache.h"
+#include "facerec/enrolment.h"
+#include "facerec/models.h"
+
+namespace {
+
+constexpr const char* kProg = "facerec-eval";
+
+void print_help(std::ostream& os) {
+  os << "Usage: " << kProg << " DATASET --unknowns DIR [OPTIONS]\n"
+     << "\n"
+     << "Evaluates recognition on DATASET (one folder of images per person): for each\n"
+     << "person the first K images (sorted by name) are enrolled and up to N of the\n"
+     << "others are tested; every image in DIR is a stranger that must be rejected as\n"
+     << "unknown. The classifier is trained exactly like facerec-train trains it.\n"
+     << "\n"
+     << "Options:\n"
+     << "  --unknowns DIR          folder of images of people not in DATASET (required)\n"
+     << "  -k, --enrol K           images enrolled per person (default: 5)\n"
+     << "  -n, --test N            images tested per person, at most (default: 20)\n"
+     << "  --threshold T           unknown-face distance threshold (default: chosen from\n"
+     << "                          the enrolment data, as facerec-train does)\n"
+     << "  --seed S                shuffle each person's images with seed S before taking\n"
+     << "                          the K enrolment and N test images (default: sorted order)\n"
+     << "  --cache FILE            embedding cache file (created if missing): re-runs only\n"
+     << "                          embed new or changed images (default: no cache)\n"
+     << "  --no-cache              do not use a cache (overrides --cache)\n"
+     << "  --detector FILE         face detector model (default: " << facerec::defaults::kDetector << ")\n"
+     << "  --embedder FILE         embedding network (default: " << facerec::defaults::kEmbedder << ")\n"
+     << "  --kernel linear|rbf     SVM kernel (default: linear)\n"
+     << "  --C X                   SVM C (default: 10)\n"
+     << "  --json                  print the results as one JSON object on stdout\n"
+     << "  -q, --quiet             no progress on stderr\n"
+     << "  -h, --help              this help\n"
+     << "\n"
+     << "Reported: closed-set top-1 accuracy (the classifier's candidate before the\n"
+     << "unknown gate: SVM prediction corrected by the nearest-person consistency rule),\n"
+     << "then at the model's threshold: known faces named correctly / wrongly named /\n"
+     << "rejected as unknown, and strangers rejected, plus a threshold sweep.\n"
+     << "Test images in which no face is found count as errors for known people (and\n"
+     << "are also reported on their own); a stranger image without a face counts as\n"
+     << "rejected (reported on its own too).\n"
+     << "Exit status: 0 run completed, 1 runtime error, 2 usage error.\n";
+}
+
+[[noreturn]] void usage_error(const std::string& msg) {
+  std::cerr << kProg << ": " << msg << "\n"
+            << "Try '" << kProg << " --help' for more information.\n";
+  std::exit(2);
+}
+
+double parse_number(const std::string& opt, const std::string& v) {
+  errno = 0;
+  char* end = nullptr;
+  const double d = std::strtod(v.c_str(), &end);
+  if (v.empty() || errno != 0 || end == nullptr || *end != '\0' || !std::isfinite(d))
+    usage_error("option " + opt + " needs a number, got '" + v + "'");
+  return d;
+}
+
+int parse_int(const std::string& opt, const std::string& v, long lo, long hi) {
+  errno = 0;
+  char* end = nullptr;
+  const long n = std::strtol(v.c_str(), &end, 10);
+  if (v.empty() || errno != 0 || end == nullptr || *end != '\0' || n < lo || n > hi)
+    usage_error("option " + opt + " needs a whole number in " + std::to_string(lo) + ".." + std::to_string(hi) +
+                ", got '" + v + "'");
+  return int(n);
+}
+
+struct Args {
+  std::string dataset;
+  std::string unknowns;
+  int k = 5;
+  int n = 20;
+  double threshold = 0.0;
+  bool has_seed = false;
+  unsigned seed = 0;
+  std::string cache;
+  bool no_cache = false;
+  std::string detector;
+  std::string embedder;
+  std::string kernel = "linear";
+  double C = 10.0;
+  bool json = false;
+  bool quiet = false;
+};
+
+Args parse_args(int argc, char** argv) {
+  Args a;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    std::string opt = arg, inline_val;
+    bool has_inline = false;
+    if (arg.rfind("--", 0) == 0) {
+      const auto eq = arg.find('=');
+      if (eq != std::string::npos) {
+        opt = arg.substr(0, eq);
+        inline_val = arg.substr(eq + 1);
+        has_inline = true;
+      }
+    }
+    auto get = [&](const std::string& o) -> std::string {
+      if (has_inline) return inline_val;
+      if (i + 1 >= argc) usage_error("option " + o + " needs a value");
+      return argv[++i];
+    };
+    if (opt == "-h" || opt == "--help") {
+      print_help(std::cout);
+      std::exit(0);
+    } else if (opt == "--unknowns") {
+      a.unknowns = get(opt);
+    } else if (opt == "-k" || opt == "--enrol") {
+      a.k = parse_int(opt, get(opt), 1, 100000);
+    } else if (opt == "-n" || opt == "--test") {
+      a.n = parse_int(opt, get(opt), 1, 100000);
+    } else if (opt == "--threshold") {
+      a.threshold = parse_number(opt, get(opt));
+      if (!(a.threshold > 0.0)) usage_error("--threshold must be > 0");
+    } else if (opt == "--seed") {
+      a.seed = unsigned(parse_int(opt, get(opt), 0, std::numeric_limits<int>::max()));
+      a.has_seed = true;
+    } else if (opt == "--cache") {
+      a.cache = get(opt);
+      if (a.cache.empty()) usage_error("--cache needs a file name");
+    } else if (opt == "--no-cache") {
+      a.no_cache = true;
+    } else if (opt == "--detector") {
+      a.detector = get(opt);
+    } else if (opt == "--embedder") {
+      a.embedder = get(opt);
+    } else if (opt == "--kernel") {
+      a.kernel = get(opt);
+      if (a.kernel != "linear" && a.kernel != "rbf")
+        usage_error("--kernel must be linear or rbf, got '" + a.kernel + "'");
+    } else if (opt == "--C" || opt == "-C") {
+      a.C = parse_number(opt, get(opt));
+      if (!(a.C > 0.0)) usage_error("--C must be > 0");
+    } else if (opt == "--json") {
+      a.json = true;
+    } else if (opt == "-q" || opt == "--quiet") {
+      a.quiet = true;
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      usage_error("unknown option '" + arg + "'");
+    } else if (a.dataset.empty()) {
+      a.dataset = arg;
+    } else {
+      usage_error("unexpected argument '" + arg + "' (only one DATASET)");
+    }
+  }
+  if (a.dataset.empty()) usage_error("missing DATASET folder");
+  if (a.unknowns.empty()) usage_error("missing --unknowns DIR (a folder of faces of people not in DATASET)");
+  return a;
+}
+
+std::vector<std::string> list_images(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec))
+    throw facerec::Error(dir, "unknowns folder not found: give a folder of face images of people not enrolled");
+  std::vector<std::string> v;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (!e.is_regular_file()) continue;
+    const std::string name = e.path().filename().string();
+    if (name.empty() || name[0] == '.') continue;
+    std::string ext = e.path().extension().string();
+    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+    if (ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp") v.push_back(e.path().string());
+  }
+  if (ec) throw facerec::Error(dir, "cannot list the unknowns folder: " + ec.message());
+  std::sort(v.begin(), v.end());
+  if (v.empty()) throw facerec::Error(dir, "unknowns folder holds no image (.jpg, .jpeg, .png, .bmp)");
+  return v;
+}
+
+std::string pct(size_t a, size_t b) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f %%", b ? 100.0 * double(a) / double(b) : 0.0);
+  return buf;
+}
+
+double ratio(size_t a, size_t b) { return b ? double(a) / double(b) : 0.0; }
+
+std::string fmt(double v, int prec = 3) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", prec, v);
+  return buf;
+}
+
+std::string json_str(const std::string& s) {
+  std::string o = "\"";
+  for (unsigned char c : s) {
+    if (c == '"' || c == '\\') {
+      o += '\\';
+      o += char(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      o += buf;
+    } else {
+      o += char(c);
+    }
+  }
+  return o + "\"";
+}
+
+struct Counts {
+  size_t correct = 0, wrong = 0, rejected = 0;  // known faces (no-face images: counted apart)
+  size_t unknown_rejected = 0, unknown_accepted = 0;
+};
+
+struct Test {
+  facerec::Embedding e;
+  int truth;
+};
+
+Counts evaluate(const facerec::Classifier& clf, const std::vector<Test>& tests,
+                const std::vector<facerec::Embedding>& unknowns, size_t* closed_correct = nullptr) {
+  Counts c;
+  size_t closed = 0;
+  for (const auto& t : tests) {
+    const facerec::Match m = clf.classify(t.e);
+    if (m.candidate_id == t.truth) ++closed;
+    if (!m.known)
+      ++c.rejected;
+    else if (m.label_id == t.truth)
+      ++c.correct;
+    else
+      ++c.wrong;
+  }
+  for (const auto& e : unknowns) (clf.classify(e).known ? c.unknown_accepted : c.unknown_rejected)++;
+  if (closed_correct) *closed_correct = closed;
+  return c;
+}
+
+int run(const Args& a) {
+  namespace fs = std::filesystem;
+  const auto t_start = std::chrono::steady_clock::now();
+  const bool tty = isatty(STDERR_FILENO) != 0;
+
+  const auto listing = facerec::list_dataset(a.dataset);
+  const std::vector<std::string> unknown_paths = list_images(a.unknowns);
+
+  // Per person: enrolment and test images.
+  struct Person {
+    std::string name;
+    std::vector<std::string> enrol, test;
+  };
+  std::vector<Person> people;
+  size_t n_files = unknown_paths.size();
+  for (size_t p = 0; p < listing.size(); ++p) {
+    std::vector<std::string> imgs = listing[p].second;
+    if (a.has_seed) {
+      std::mt19937 rng(a.seed + unsigned(p) * 7919u);
+      std::shuffle(imgs.begin(), imgs.end(), rng);
+    }
+    Person person;
+    person.name = listing[p].first;
+    const size_t k = std::min(imgs.size(), size_t(a.k));
+    person.enrol.assign(imgs.begin(), imgs.begin() + long(k));
+    const size_t n = std::min(imgs.size() - k, size_t(a.n));
+    person.test.assign(imgs.begin() + long(k), imgs.begin() + long(k + n));
+    n_files += person.enrol.size() + person.test.size();
+    people.push_back(std::move(person));
+  }
+
+  facerec::DetectorConfig dcfg;
+  dcfg.model = a.detector;
+  auto det = facerec::create_detector(dcfg);
+  auto emb = facerec::create_embedder(a.embedder.empty() ? facerec::defaults::kEmbedder : a.embedder);
+  facerec::EmbeddingCache cache;
+  if (!a.no_cache && !a.cache.empty()) {
+    cache = facerec::EmbeddingCache(a.cache, facerec::cache_context(*det, *emb));
+    std::string warn;
+    if (!cache.load(&warn)) std::cerr << kProg << ": warning: " << warn << "\n";
+  }
+  if (!a.quiet)
+    std::cerr << kProg << ": detector: " << det->describe() << "\n"
+              << kProg << ": embedder: " << emb->spec().id << " (" << emb->path() << ")\n"
+              << kProg << ": " << people.size() << " person folder(s), " << n_files << " image(s) to embed"
+              << (cache.enabled() ? " (cache " + cache.path() + ", " + std::to_string(cache.size()) + " entries)"
+                                  : std::string())
+              << "\n";
+
+  size_t done = 0, last_pct = size_t(-1);
+  auto embed = [&](const std::string& path) {
+    facerec::EnrolledImage im;
+    im.path = path;
+    facerec::embed_image(im, *det, *emb, cache.enabled() ? &cache : nullptr);
+    ++done;
+    if (!a.quiet) {
+      if (tty) {
+        std::cerr << "\r" << kProg << ": embedding " << done << "/" << n_files << std::flush;
+        if (done == n_files) std::cerr << "\n";
+      } else if (done * 10 / n_files != last_pct) {
+        last_pct = done * 10 / n_files;
+        std::cerr << kProg << ": embedding " << done << "/" << n_files << "\n";
+      }
+    }
+    return im;
+  };
+
+  // Enrolment, like facerec-train: people without a usable image are left out.
+  std::vector<facerec::Embedding> samples;
+  std::vector<int> ids;
+  std::vector<std::string> labels;
+  std::vector<int> label_of(people.size(), -1);
+  size_t enrol_listed = 0, enrol_skipped = 0, left_out_tests = 0;
+  std::vector<std::string> warnings;
+  std::vector<std::vector<facerec::EnrolledImage>> test_ims(people.size());
+  for (size_t p = 0; p < people.size(); ++p) {
+    std::vector<facerec::Embedding> mine;
+    for (const auto& path : people[p].enrol) {
+      ++enrol_listed;
+      facerec::EnrolledImage im = embed(path);
+      if (im.used)
+        mine.push_back(std::move(im.embedding));
+      else {
+        ++enrol_skipped;
+        warnings.push_back("enrolment image skipped: " + path + ": " + im.skip_reason);
+      }
+    }
+    for (const auto& path : people[p].test) test_ims[p].push_back(embed(path));
+    if (mine.empty()) {
+      warnings.push_back((fs::path(a.dataset) / people[p].name).string() +
+                         ": no usable enrolment image; this person is left out (with " +
+                         std::to_string(people[p].test.size()) + " test image(s))");
+      left_out_tests += people[p].test.size();
+      continue;
+    }
+    label_of[p] = int(labels.size());
+    labels.push_back(people[p].name);
+    for (auto& e : mine) {
+      samples.push_back(std::move(e));
+      ids.push_back(label_of[p]);
+    }
+  }
+  if (labels.empty()) throw facerec::Error(a.dataset, "no usable enrolment image in any person folder");
+
+  std::vector<Test> tests;
+  size_t n_test = 0, test_no_face = 0, test_unreadable = 0;
+  for (size_t p = 0; p < people.size(); ++p) {
+    if (label_of[p] < 0) continue;
+    for (auto& im : test_ims[p]) {
+      ++n_test;
+      if (im.used)
+        tests.push_back({std::move(im.embedding), label_of[p]});
+      else if (im.skip_reason == "no face found")
+        ++test_no_face;
+      else {
+        ++test_unreadable;
+        warnings.push_back("test image failed: " + im.path + ": " + im.skip_reason);
+      }
+    }
+  }
+  if (n_test == 0)
+    throw facerec::Error(a.dataset, "no test image: every person has at most K=" + std::to_string(a.k) +
+                                        " images; lower -k or add images");
+  std::vector<facerec::Embedding> unknowns;
+  size_t unknown_no_face = 0;
+  for (const auto& path : unknown_paths) {
+    facerec::EnrolledImage im = embed(path);
+    if (im.used)
+      unknowns.push_back(std::move(im.embedding));
+    else {
+      ++unknown_no_face;
+      if (im.skip_reason != "no face found")
+        warnings.push_back("unknown image failed: " + path + ": " + im.skip_reason);
+    }
+  }
+  const size_t n_unknown = unknown_paths.size();
+  const size_t cache_hits = cache.hits(), cache_misses = cache.misses();
+  if (cache.enabled()) {
+    try {
+      cache.save();
+    } catch (const facerec::Error& e) {
+      warnings.push_back(std::string("embedding cache not saved: ") + e.what());
+    }
+  }
+
+  // Training: what facerec-train does.
+  facerec::TrainOptions opts;
+  opts.kernel = a.kernel;
+  opts.C = a.C;
+  bool thr_from_data = false;
+  opts.distance_threshold = a.threshold > 0.0 ? float(a.threshold)
+                                              : facerec::choose_distance_threshold(samples, ids, &thr_from_data);
+  facerec::Classifier clf = facerec::Classifier::train(samples, ids, labels, emb->spec().id, opts);
+  const float thr = clf.distance_threshold();
+
+  size_t closed = 0;
+  const Counts op = evaluate(clf, tests, unknowns, &closed);
+  // Nearest enrolled embedding (1-NN), for comparison.
+  size_t nn_correct = 0;
+  for (const auto& t : tests) {
+    float best = std::numeric_limits<float>::infinity();
+    int who = -1;
+    for (size_t i = 0; i < samples.size(); ++i) {
+      double s = 0.0;
+      for (size_t j = 0; j < t.e.size(); ++j) {
+        const double d = double(t.e[j]) - double(samples[i][j]);
+        s += d * d;
+      }
+      if (float(s) < best) {
+        best = float(s);
+        who = ids[i];
+      }
+    }
+    if (who == t.truth) ++nn_correct;
+  }
+  // Unknown images without a face are rejected by construction.
+  const size_t unk_rejected = op.unknown_rejected + unknown_no_face;
+
+  struct SweepRow {
+    float t;
+    Counts c;
+  };
+  std::vector<SweepRow> sweep;
+  for (int s = 0; s <= 10; ++s) {
+    const float t = 0.40f + 0.02f * float(s);
+    clf.set_distance_threshold(t);
+    sweep.push_back({t, evaluate(clf, tests, unknowns)});
+  }
+  clf.set_distance_threshold(thr);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
+
+  for (const auto& w : warnings) std::cerr << kProg << ": warning: " << w << "\n";
+
+  const std::string thr_source = a.threshold > 0.0 ? "set with --threshold"
+                                 : thr_from_data   ? "chosen from the enrolment data"
+                                                   : "default: too little enrolment data";
+  if (a.json) {
+    std::ostringstream js;
+    js << "{\n";
+    js << "  \"dataset\": " << json_str(a.dataset) << ",\n";
+    js << "  \"unknowns_dir\": " << json_str(a.unknowns) << ",\n";
+    js << "  \"k\": " << a.k << ", \"n\": " << a.n << ", \"seed\": " << (a.has_seed ? std::to_string(a.seed) : "null")
+       << ",\n";
+    js << "  \"people\": " << labels.size() << ", \"people_left_out\": " << (people.size() - labels.size()) << ",\n";
+    js << "  \"enrolment_images\": " << samples.size() << ", \"enrolment_images_skipped\": " << enrol_skipped
+       << ",\n";
+    js << "  \"test_images\": " << n_test << ", \"test_no_face\": " << test_no_face
+       << ", \"test_failed\": " << test_unreadable << ",\n";
+    js << "  \"unknown_images\": " << n_unknown << ", \"unknown_no_face\": " << unknown_no_face << ",\n";
+    js << "  \"threshold\": " << fmt(thr, 4) << ", \"threshold_source\": " << json_str(thr_source) << ",\n";
+    js << "  \"closed_set_top1\": " << fmt(ratio(closed, n_test), 4)
+       << ", \"closed_set_top1_detected\": " << fmt(ratio(closed, tests.size()), 4)
+       << ", \"nearest_embedding_top1\": " << fmt(ratio(nn_correct, n_test), 4) << ",\n";
+    js << "  \"known_correct\": " << fmt(ratio(op.correct, n_test), 4)
+       << ", \"known_wrong\": " << fmt(ratio(op.wrong, n_test), 4)
+       << ", \"known_rejected\": " << fmt(ratio(op.rejected, n_test), 4)
+       << ", \"known_no_face\": " << fmt(ratio(test_no_face + test_unreadable, n_test), 4) << ",\n";
+    js << "  \"unknown_rejected\": " << fmt(ratio(unk_rejected, n_unknown), 4) << ",\n";
+    js << "  \"sweep\": [";
+    for (size_t i = 0; i < sweep.size(); ++i)
+      js << (i ? ", " : "") << "{\"threshold\": " << fmt(sweep[i].t, 2)
+         << ", \"known_correct\": " << fmt(ratio(sweep[i].c.correct, n_test), 4)
+         << ", \"known_wrong\": " << fmt(ratio(sweep[i].c.wrong, n_test), 4)
+         << ", \"unknown_rejected\": " << fmt(ratio(sweep[i].c.unknown_rejected + unknown_no_face, n_unknown), 4)
+         << "}";
+    js << "],\n";
+    js << "  \"cache_hits\": " << cache_hits << ", \"cache_misses\": " << cache_misses << ",\n";
+    js << "  \"seconds\": " << fmt(seconds, 1) << "\n}\n";
+    std::cout << js.str();
+    return 0;
+  }
+
+  std::ostream& os = std::cout;
+  os << "Evaluation of " << a.dataset << " (K=" << a.k << " enrolled, up to N=" << a.n << " tested per person"
+     << (a.has_seed ? ", shuffled with seed " + std::to_string(a.seed) : std::string(", sorted order")) << ")\n";
+  os << "  people: " << labels.size();
+  if (labels.size() != people.size()) os << " (" << people.size() - labels.size() << " left out: no usable enrolment image)";
+  os << "\n";
+  os << "  enrolment images: " << samples.size() << " used of " << enrol_listed << "\n";
+  os << "  test images (known people): " << n_test << ", no face found in " << test_no_face;
+  if (test_unreadable) os << ", failed " << test_unreadable;
+  os << " (counted as errors)\n";
+  if (left_out_tests) os << "  test images of left-out people (not counted): " << left_out_tests << "\n";
+  os << "  unknown images: " << n_unknown << " from " << a.unknowns << ", no face found in " << unknown_no_face
+     << " (counted as rejected)\n";
+  if (cache.enabled()) os << "  embedding cache: " << cache_hits << " hit(s), " << cache_misses << " miss(es)\n";
+  os << "  closed-set top-1 (classifier candidate before the unknown gate: SVM + consistency rule): "
+     << pct(closed, n_test) << " (" << closed << "/" << n_test << "; " << pct(closed, tests.size())
+     << " of detected faces)\n";
+  os << "  closed-set top-1 of the nearest enrolled embedding (for comparison): " << pct(nn_correct, n_test) << "\n";
+  os << "  operating point: distance threshold " << fmt(thr) << " (" << thr_source << ")\n";
+  os << "    known faces named correctly:     " << pct(op.correct, n_test) << " (" << op.correct << "/" << n_test
+     << ")\n";
+  os << "    known faces wrongly named:       " << pct(op.wrong, n_test) << " (" << op.wrong << ")\n";
+  os << "    known faces rejected as unknown: " << pct(op.rejected, n_test) << " (" << op.rejected << ")\n";
+  os << "    known faces not detected:        " << pct(test_no_face + test_unreadable, n_test) << " ("
+     << test_no_face + test_unreadable << ")\n";
+  os << "    unknown faces rejected:          " << pct(unk_rejected, n_unknown) << " (" << unk_rejected << "/"
+     << n_unknown << ")\n";
+  os << "  threshold sweep (same model, only the gate threshold changes):\n";
+  os << "    threshold  known correct  known wrong  unknown rejected\n";
+  for (const auto& r : sweep) {
+    char line[128];
+    std::snprintf(line, sizeof line, "    %9.2f  %12.1f%%  %10.1f%%  %15.1f%%%s\n", double(r.t),
+                  100.0 * ratio(r.c.correct, n_test), 100.0 * ratio(r.c.wrong, n_test),
+                  100.0 * ratio(r.c.unknown_rejected + unknown_no_face, n_unknown),
+                  std::fabs(r.t - thr) < 0.0005f ? "  <- model" : "");
+    os << line;
+  }
+  os << "  time: " << fmt(seconds, 1) << " s\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Args args = parse_args(argc, argv);
+  try {
+    return run(args);
+  } catch (const facerec::Error& e) {
+    std::cerr << kProg << ": error: " << e.what() << "\n";
+  } catch (const cv::Exception& e) {
+    std::cerr << kProg << ": error (OpenCV): " << e.what() << "\n";
+  } catch (const std::exception& e) {
+    std::cerr << kProg << ": error: " << e.what() << "\n";
+  }
+  return 1;
+}
