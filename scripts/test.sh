@@ -28,7 +28,7 @@ read -r passed failed < <(awk '
     result = line; sub(/.*"result": "/, "", result); sub(/".*/, "", result)
     if (match(line, /Checks: [0-9]+, Failures: [0-9]+, Errors: [0-9]+/)) {
       s = substr(line, RSTART, RLENGTH); gsub(/[^0-9]+/, " ", s); split(s, n, " ")
-      checks = n[2]; bad = n[3] + n[4]
+      checks = n[1]; bad = n[2] + n[3]
       if (result != "OK" && bad == 0) bad = 1
       p += checks - bad; f += bad
     } else if (result == "OK") { p += 1 }
