@@ -4,8 +4,8 @@
 //
 // Models: the converted faceapi_recognition_128d.onnx is looked up in
 // $FACEREC_MODEL_PATH (set by meson to models/data); the reference is
-// reference_models()/faceapi_face_recognition_128d.onnx. The test is skipped
-// (exit 77) when either is absent.
+// reference_models()/faceapi_face_recognition_128d.onnx. The test FAILS (it is
+// not skipped) when either is absent: CI must run it.
 
 // Standard and OpenCV headers first: gstcheck.h defines macros (fail, ...) that
 // clash with <iostream> member names.
@@ -306,16 +306,16 @@ static Suite* converter_suite() {
 int main(int argc, char** argv) {
   std::string conv = converted_model(), ref = reference_model();
   if (conv.empty() || ref.empty()) {
-    std::printf("SKIP: %s%s%s (run models/fetch-models.sh; reference dir %s)\n",
+    std::printf("FAIL: %s%s%s (run models/fetch-models.sh; reference dir %s)\n",
                 conv.empty() ? "converted model faceapi_recognition_128d.onnx not found in $FACEREC_MODEL_PATH " : "",
                 ref.empty() ? "reference model not found: " : "",
                 ref.empty() ? (testutil::reference_models() + "/" + kReference).c_str() : "",
                 testutil::reference_models().c_str());
-    return 77;
+    return 1;
   }
   if (::access("/usr/bin/python3", X_OK) != 0) {
-    std::printf("SKIP: /usr/bin/python3 not found\n");
-    return 77;
+    std::printf("FAIL: /usr/bin/python3 not found (run scripts/install-deps.sh)\n");
+    return 1;
   }
   std::printf("converted: %s\nreference: %s\n", conv.c_str(), ref.c_str());
   gst_check_init(&argc, &argv);
