@@ -15,6 +15,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "cli.h"
 #include "facerec/classifier.h"
 #include "facerec/detector.h"
 #include "facerec/embedder.h"
@@ -67,20 +68,9 @@ void print_help(std::ostream& os) {
      << "Exit status: 0 ok, 1 runtime error, 2 usage error.\n";
 }
 
-[[noreturn]] void usage_error(const std::string& msg) {
-  std::cerr << kProg << ": " << msg << "\n"
-            << "Try '" << kProg << " --help' for more information.\n";
-  std::exit(2);
-}
+[[noreturn]] void usage_error(const std::string& msg) { cli::usage_error(kProg, msg); }
 
-double parse_number(const std::string& opt, const std::string& v) {
-  errno = 0;
-  char* end = nullptr;
-  const double d = std::strtod(v.c_str(), &end);
-  if (v.empty() || errno != 0 || end == nullptr || *end != '\0')
-    usage_error("option " + opt + " needs a number, got '" + v + "'");
-  return d;
-}
+double parse_number(const std::string& opt, const std::string& v) { return cli::parse_number(kProg, opt, v); }
 
 struct Args {
   std::string dataset;
@@ -99,13 +89,7 @@ struct Args {
 };
 
 int parse_int(const std::string& opt, const std::string& v, long lo, long hi) {
-  errno = 0;
-  char* end = nullptr;
-  const long n = std::strtol(v.c_str(), &end, 10);
-  if (v.empty() || errno != 0 || end == nullptr || *end != '\0' || n < lo || n > hi)
-    usage_error("option " + opt + " needs a whole number in " + std::to_string(lo) + ".." + std::to_string(hi) +
-                ", got '" + v + "'");
-  return int(n);
+  return cli::parse_int(kProg, opt, v, lo, hi);
 }
 
 Args parse_args(int argc, char** argv) {
@@ -394,14 +378,5 @@ int run(const Args& a) {
 
 int main(int argc, char** argv) {
   const Args args = parse_args(argc, argv);
-  try {
-    return run(args);
-  } catch (const facerec::Error& e) {
-    std::cerr << kProg << ": error: " << e.what() << "\n";
-  } catch (const cv::Exception& e) {
-    std::cerr << kProg << ": error (OpenCV): " << e.what() << "\n";
-  } catch (const std::exception& e) {
-    std::cerr << kProg << ": error: " << e.what() << "\n";
-  }
-  return 1;
+  return cli::run_main(kProg, [&] { return run(args); });
 }
