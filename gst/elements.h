@@ -12,6 +12,7 @@ GType gst_facerec_recognize_get_type(void);
 GType gst_facerec_overlay_get_type(void);
 GType gst_facerec_export_get_type(void);
 GType gst_facerec_detect_dnn_model_type_get_type(void);
+GType gst_facerec_detect_dnn_updates_get_type(void);  // facedetect-dnn "updates" enum
 
 // Element name of the overlay (gst-plugins-bad owns "faceoverlay").
 #define GST_FACEREC_OVERLAY_ELEMENT "facerec-overlay"
@@ -29,3 +30,15 @@ void post_facerec_error(GstElement* element, const char* what, const facerec::Er
 
 #define GST_FACEREC_POST_ERROR(el, what, err) \
   gstfacerec::post_facerec_error(GST_ELEMENT(el), what, err, __FILE__, GST_FUNCTION, __LINE__)
+
+// facerec-overlay: where the label goes (property "label-position").
+typedef enum {
+  GST_FACEREC_LABEL_POSITION_ABOVE = 0,
+  GST_FACEREC_LABEL_POSITION_BELOW = 1,
+  GST_FACEREC_LABEL_POSITION_INSIDE = 2,
+} GstFaceRecLabelPosition;
+GType gst_facerec_label_position_get_type(void);
+#define GST_FACEREC_TYPE_LABEL_POSITION (gst_facerec_label_position_get_type())
+
+// 8-bit YUV formats facerec-overlay draws on, besides GST_FACEREC_PACKED_RGB_FORMATS.
+#define GST_FACEREC_OVERLAY_YUV_FORMATS "I420, YV12, NV12, NV21, Y42B, Y444, YUY2, UYVY"
