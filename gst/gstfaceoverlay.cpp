@@ -1,12 +1,36 @@
-// gst-facerec: faceoverlay, draws the face ROIs and their names.
+// gst-facerec: facerec-overlay, draws the face ROIs, their names and scores.
 //
-// Known faces: green box and "name (score)"; unknown faces: red box and
-// "unknown"; faces that were not through facerecognize: yellow box only.
+// Per face ROI ("face" GstVideoRegionOfInterestMeta):
+//   - known faces ("recognition" params with a label): box in `known-color`, label
+//     "name (score)" (score only with show-score=true);
+//   - unknown faces ("recognition" params, no label): box in `unknown-color`, label
+//     "unknown";
+//   - faces that did not go through facerecognize (or whose params were dropped by
+//     a videoconvert/videoscale): box in `detected-color`, no label;
+//   - draw-landmarks=true: the 5 landmarks of the "detection" params as dots in
+//     `landmark-color`.
+// The box is drawn on the inner side of the ROI (the ROI's own pixels), the label
+// as text on a filled bar of the box colour (black or white text, whichever reads
+// better), above, below or inside the box (`label-position`).
+//
+// Sizes: line-width=0 and font-scale=0 (the defaults) scale with the frame
+// height: line width max(2, round(height / 360)) pixels (2 up to 720p, 3 at
+// 1080p, 6 at 2160p); font scale max(0.4, height / 1000) of OpenCV's Hershey
+// simplex font (capital letters about 9 pixels high at 240 lines, 23 at 1080).
+// Names are drawn with OpenCV's Hershey font: ASCII only, other characters
+// show as '?'.
+//
+// Formats: draws in place on packed RGB (BGR, RGB, BGRx, RGBx, BGRA, RGBA, xRGB,
+// xBGR, ARGB, ABGR) and on 8-bit YUV (I420, YV12, NV12, NV21, Y42B, Y444, YUY2,
+// UYVY): colours are converted to Y'CbCr with the caps' colorimetry (matrix and
+// range) and drawn on each component at its own resolution (luma at full size,
+// chroma subsampled), so no videoconvert is needed around the overlay.
 //
 // Example:
-//   ... ! facedetect-dnn ! facerecognize model=people.yml ! videoconvert !
-//       faceoverlay draw-landmarks=true ! videoconvert ! autovideosink
+//   ... ! facedetect-dnn ! facerecognize model=people.model !
+//       facerec-overlay draw-landmarks=true ! x264enc ! ...
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <string>
 
@@ -25,19 +49,212 @@ GST_DEBUG_CATEGORY_STATIC(gst_facerec_overlay_debug);
 
 namespace {
 constexpr gboolean kDefaultDrawLandmarks = FALSE;
-constexpr gint kDefaultLineWidth = 2;
-constexpr double kDefaultFontScale = 0.6;
+constexpr gint kDefaultLineWidth = 0;        // auto
+constexpr double kDefaultFontScale = 0.0;    // auto
 constexpr gboolean kDefaultShowScore = TRUE;
+constexpr guint kDefaultKnownColor = 0x00FF00;
+constexpr guint kDefaultUnknownColor = 0xFF0000;
+constexpr guint kDefaultDetectedColor = 0xFFFF00;
+constexpr guint kDefaultLandmarkColor = 0x00FFFF;
+constexpr gint kDefaultLabelPosition = GST_FACEREC_LABEL_POSITION_ABOVE;
 
-// Properties, read and written under GST_OBJECT_LOCK (plain values: no C++
-// state is needed by this element).
+// Properties, read and written under GST_OBJECT_LOCK (plain values).
 struct Settings {
   gboolean draw_landmarks;
   gint line_width;
   double font_scale;
   gboolean show_score;
+  guint known_color, unknown_color, detected_color, landmark_color;
+  gint label_position;
 };
+
+// Auto sizes (documented above and in the property blurbs).
+int auto_line_width(int height) {
+  return std::max(2, static_cast<int>(std::lround(height / 360.0)));
+}
+double auto_font_scale(int height) { return std::max(0.4, height / 1000.0); }
+
+// A colour as the values of the frame's components (R, G, B, A for RGB formats;
+// Y, U, V, A for YUV formats), indexed like GstVideoFormatInfo components.
+using CompValues = std::array<guint8, GST_VIDEO_MAX_COMPONENTS>;
+
+guint8 clamp_u8(double v) { return static_cast<guint8>(std::clamp(std::lround(v), 0L, 255L)); }
+
+CompValues colour_values(const GstVideoInfo* info, guint rgb) {
+  const double r = (rgb >> 16) & 0xFF, g = (rgb >> 8) & 0xFF, b = rgb & 0xFF;
+  CompValues v;
+  v.fill(255);
+  if (GST_VIDEO_INFO_IS_RGB(info)) {
+    v[GST_VIDEO_COMP_R] = static_cast<guint8>(r);
+    v[GST_VIDEO_COMP_G] = static_cast<guint8>(g);
+    v[GST_VIDEO_COMP_B] = static_cast<guint8>(b);
+    return v;
+  }
+  // Y'CbCr with the caps' matrix (BT.601 when unknown) and range.
+  gdouble kr = 0.299, kb = 0.114;
+  if (!gst_video_color_matrix_get_Kr_Kb(info->colorimetry.matrix, &kr, &kb)) {
+    kr = 0.299;
+    kb = 0.114;
+  }
+  const double kg = 1.0 - kr - kb;
+  const double ey = (kr * r + kg * g + kb * b) / 255.0;
+  const double pb = (b / 255.0 - ey) / (2.0 * (1.0 - kb));
+  const double pr = (r / 255.0 - ey) / (2.0 * (1.0 - kr));
+  const bool full = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+  v[GST_VIDEO_COMP_Y] = clamp_u8(full ? 255.0 * ey : 16.0 + 219.0 * ey);
+  v[GST_VIDEO_COMP_U] = clamp_u8(128.0 + (full ? 255.0 : 224.0) * pb);
+  v[GST_VIDEO_COMP_V] = clamp_u8(128.0 + (full ? 255.0 : 224.0) * pr);
+  return v;
+}
+
+// One 8-bit component of a mapped frame, at its own (possibly subsampled) size.
+struct Component {
+  guint8* data;  // first sample of the component
+  int stride;    // bytes per row
+  int pstride;   // bytes between samples of a row
+  int wsub, hsub;  // log2 subsampling
+  int width, height;
+  int slot;  // colour slot: the component index (R,G,B,A or Y,U,V,A)
+};
+
+// Draws on every component of a frame, in frame (luma) pixel coordinates.
+class Canvas {
+ public:
+  explicit Canvas(GstVideoFrame* frame) {
+    const GstVideoFormatInfo* fi = frame->info.finfo;
+    width_ = GST_VIDEO_FRAME_WIDTH(frame);
+    height_ = GST_VIDEO_FRAME_HEIGHT(frame);
+    for (guint c = 0; c < GST_VIDEO_FRAME_N_COMPONENTS(frame); ++c) {
+      Component k;
+      k.data = static_cast<guint8*>(GST_VIDEO_FRAME_COMP_DATA(frame, c));
+      k.stride = GST_VIDEO_FRAME_COMP_STRIDE(frame, c);
+      k.pstride = GST_VIDEO_FRAME_COMP_PSTRIDE(frame, c);
+      k.wsub = GST_VIDEO_FORMAT_INFO_W_SUB(fi, c);
+      k.hsub = GST_VIDEO_FORMAT_INFO_H_SUB(fi, c);
+      k.width = GST_VIDEO_FRAME_COMP_WIDTH(frame, c);
+      k.height = GST_VIDEO_FRAME_COMP_HEIGHT(frame, c);
+      k.slot = static_cast<int>(c);
+      if (k.data == nullptr || k.width <= 0 || k.height <= 0) continue;
+      comps_[n_++] = k;
+    }
+  }
+
+  int width() const { return width_; }
+  int height() const { return height_; }
+
+  // Solid rectangle (clipped to the frame). A subsampled sample gets the colour
+  // when any of the pixels it covers is inside the rectangle.
+  void fill(cv::Rect r, const CompValues& colour) {
+    r &= cv::Rect(0, 0, width_, height_);
+    if (r.empty()) return;
+    for (int i = 0; i < n_; ++i) {
+      const Component& k = comps_[i];
+      const guint8 val = colour[k.slot];
+      const int x0 = r.x >> k.wsub, x1 = std::min(k.width, ((r.x + r.width - 1) >> k.wsub) + 1);
+      const int y0 = r.y >> k.hsub, y1 = std::min(k.height, ((r.y + r.height - 1) >> k.hsub) + 1);
+      for (int y = y0; y < y1; ++y) {
+        guint8* p = k.data + static_cast<size_t>(y) * k.stride + static_cast<size_t>(x0) * k.pstride;
+        for (int x = x0; x < x1; ++x, p += k.pstride) *p = val;
+      }
+    }
+  }
+
+  // Blends `colour` through an 8-bit coverage mask whose (0,0) is at `origin` in
+  // frame pixels. A subsampled sample gets the mean coverage of its pixels.
+  void blend(const cv::Mat& mask, cv::Point origin, const CompValues& colour) {
+    const cv::Rect r = cv::Rect(origin, mask.size()) & cv::Rect(0, 0, width_, height_);
+    if (r.empty()) return;
+    for (int i = 0; i < n_; ++i) {
+      const Component& k = comps_[i];
+      const int val = colour[k.slot];
+      const int x0 = r.x >> k.wsub, x1 = std::min(k.width, ((r.x + r.width - 1) >> k.wsub) + 1);
+      const int y0 = r.y >> k.hsub, y1 = std::min(k.height, ((r.y + r.height - 1) >> k.hsub) + 1);
+      for (int y = y0; y < y1; ++y) {
+        guint8* p = k.data + static_cast<size_t>(y) * k.stride + static_cast<size_t>(x0) * k.pstride;
+        for (int x = x0; x < x1; ++x, p += k.pstride) {
+          // the frame pixels this sample covers, inside the frame
+          const int px0 = x << k.wsub, px1 = std::min(width_, (x + 1) << k.wsub);
+          const int py0 = y << k.hsub, py1 = std::min(height_, (y + 1) << k.hsub);
+          int sum = 0;
+          for (int py = py0; py < py1; ++py) {
+            const int my = py - origin.y;
+            if (my < 0 || my >= mask.rows) continue;
+            const guint8* mrow = mask.ptr<guint8>(my);
+            for (int px = px0; px < px1; ++px) {
+              const int mx = px - origin.x;
+              if (mx >= 0 && mx < mask.cols) sum += mrow[mx];
+            }
+          }
+          const int n = (px1 - px0) * (py1 - py0);
+          if (n <= 0 || sum == 0) continue;
+          const int a = (sum + n / 2) / n;
+          *p = static_cast<guint8>((*p * (255 - a) + val * a + 127) / 255);
+        }
+      }
+    }
+  }
+
+  // Outline of `box` drawn on its inner side, `t` pixels wide.
+  void outline(const cv::Rect& box, int t, const CompValues& colour) {
+    const int tx = std::min(t, std::max(1, (box.width + 1) / 2));
+    const int ty = std::min(t, std::max(1, (box.height + 1) / 2));
+    fill(cv::Rect(box.x, box.y, box.width, ty), colour);
+    fill(cv::Rect(box.x, box.y + box.height - ty, box.width, ty), colour);
+    fill(cv::Rect(box.x, box.y, tx, box.height), colour);
+    fill(cv::Rect(box.x + box.width - tx, box.y, tx, box.height), colour);
+  }
+
+ private:
+  int width_ = 0, height_ = 0;
+  std::array<Component, GST_VIDEO_MAX_COMPONENTS> comps_{};
+  int n_ = 0;
+};
+
+// Black or white, whichever reads better on `rgb`.
+guint text_colour_for(guint rgb) {
+  const double r = (rgb >> 16) & 0xFF, g = (rgb >> 8) & 0xFF, b = rgb & 0xFF;
+  return 0.299 * r + 0.587 * g + 0.114 * b > 140.0 ? 0x000000 : 0xFFFFFF;
+}
+
+// The label bar of a face: above / below / inside the box, kept in the frame.
+cv::Rect label_bar(const cv::Rect& box, cv::Size bar, int position, int fw, int fh) {
+  int y;
+  switch (position) {
+    case GST_FACEREC_LABEL_POSITION_BELOW:
+      y = box.y + box.height;
+      if (y + bar.height > fh) y = box.y + box.height - bar.height;  // inside the bottom
+      break;
+    case GST_FACEREC_LABEL_POSITION_INSIDE:
+      y = box.y;
+      break;
+    case GST_FACEREC_LABEL_POSITION_ABOVE:
+    default:
+      y = box.y - bar.height;
+      if (y < 0) y = box.y;  // no room above: inside the top
+      break;
+  }
+  y = std::max(0, std::min(y, fh - bar.height));
+  const int x = std::max(0, std::min(box.x, fw - bar.width));
+  return cv::Rect(x, y, bar.width, bar.height);
+}
+
 }  // namespace
+
+GType gst_facerec_label_position_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {GST_FACEREC_LABEL_POSITION_ABOVE, "Above the box (inside its top when there is no room)",
+       "above"},
+      {GST_FACEREC_LABEL_POSITION_BELOW,
+       "Below the box (inside its bottom when there is no room)", "below"},
+      {GST_FACEREC_LABEL_POSITION_INSIDE, "Inside the top of the box", "inside"},
+      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstFaceRecLabelPosition", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
 
 struct GstFaceRecOverlay {
   GstVideoFilter parent;
@@ -48,7 +265,18 @@ struct GstFaceRecOverlayClass {
   GstVideoFilterClass parent_class;
 };
 
-enum { PROP_0, PROP_DRAW_LANDMARKS, PROP_LINE_WIDTH, PROP_FONT_SCALE, PROP_SHOW_SCORE };
+enum {
+  PROP_0,
+  PROP_DRAW_LANDMARKS,
+  PROP_LINE_WIDTH,
+  PROP_FONT_SCALE,
+  PROP_SHOW_SCORE,
+  PROP_KNOWN_COLOR,
+  PROP_UNKNOWN_COLOR,
+  PROP_DETECTED_COLOR,
+  PROP_LANDMARK_COLOR,
+  PROP_LABEL_POSITION,
+};
 
 #define GST_TYPE_FACEREC_OVERLAY (gst_facerec_overlay_get_type())
 #define GST_FACEREC_OVERLAY(obj) \
@@ -60,11 +288,17 @@ static void gst_facerec_overlay_set_property(GObject* object, guint prop_id, con
                                           GParamSpec* pspec) {
   GstFaceRecOverlay* self = GST_FACEREC_OVERLAY(object);
   GST_OBJECT_LOCK(self);
+  Settings& s = self->settings;
   switch (prop_id) {
-    case PROP_DRAW_LANDMARKS: self->settings.draw_landmarks = g_value_get_boolean(value); break;
-    case PROP_LINE_WIDTH: self->settings.line_width = g_value_get_int(value); break;
-    case PROP_FONT_SCALE: self->settings.font_scale = g_value_get_double(value); break;
-    case PROP_SHOW_SCORE: self->settings.show_score = g_value_get_boolean(value); break;
+    case PROP_DRAW_LANDMARKS: s.draw_landmarks = g_value_get_boolean(value); break;
+    case PROP_LINE_WIDTH: s.line_width = g_value_get_int(value); break;
+    case PROP_FONT_SCALE: s.font_scale = g_value_get_double(value); break;
+    case PROP_SHOW_SCORE: s.show_score = g_value_get_boolean(value); break;
+    case PROP_KNOWN_COLOR: s.known_color = g_value_get_uint(value); break;
+    case PROP_UNKNOWN_COLOR: s.unknown_color = g_value_get_uint(value); break;
+    case PROP_DETECTED_COLOR: s.detected_color = g_value_get_uint(value); break;
+    case PROP_LANDMARK_COLOR: s.landmark_color = g_value_get_uint(value); break;
+    case PROP_LABEL_POSITION: s.label_position = g_value_get_enum(value); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -74,11 +308,17 @@ static void gst_facerec_overlay_get_property(GObject* object, guint prop_id, GVa
                                           GParamSpec* pspec) {
   GstFaceRecOverlay* self = GST_FACEREC_OVERLAY(object);
   GST_OBJECT_LOCK(self);
+  const Settings& s = self->settings;
   switch (prop_id) {
-    case PROP_DRAW_LANDMARKS: g_value_set_boolean(value, self->settings.draw_landmarks); break;
-    case PROP_LINE_WIDTH: g_value_set_int(value, self->settings.line_width); break;
-    case PROP_FONT_SCALE: g_value_set_double(value, self->settings.font_scale); break;
-    case PROP_SHOW_SCORE: g_value_set_boolean(value, self->settings.show_score); break;
+    case PROP_DRAW_LANDMARKS: g_value_set_boolean(value, s.draw_landmarks); break;
+    case PROP_LINE_WIDTH: g_value_set_int(value, s.line_width); break;
+    case PROP_FONT_SCALE: g_value_set_double(value, s.font_scale); break;
+    case PROP_SHOW_SCORE: g_value_set_boolean(value, s.show_score); break;
+    case PROP_KNOWN_COLOR: g_value_set_uint(value, s.known_color); break;
+    case PROP_UNKNOWN_COLOR: g_value_set_uint(value, s.unknown_color); break;
+    case PROP_DETECTED_COLOR: g_value_set_uint(value, s.detected_color); break;
+    case PROP_LANDMARK_COLOR: g_value_set_uint(value, s.landmark_color); break;
+    case PROP_LABEL_POSITION: g_value_set_enum(value, s.label_position); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
@@ -91,15 +331,15 @@ static GstFlowReturn gst_facerec_overlay_transform_frame_ip(GstVideoFilter* filt
   const Settings s = self->settings;
   GST_OBJECT_UNLOCK(self);
 
-  cv::Mat img = gstfacerec::wrap_packed_rgb(frame);
-  if (img.empty()) return GST_FLOW_OK;
-  const GstVideoFormat fmt = GST_VIDEO_FRAME_FORMAT(frame);
-  const cv::Scalar green = gstfacerec::colour_for_format(fmt, 0, 255, 0);
-  const cv::Scalar red = gstfacerec::colour_for_format(fmt, 0, 0, 255);
-  const cv::Scalar yellow = gstfacerec::colour_for_format(fmt, 0, 255, 255);
-  const cv::Scalar cyan = gstfacerec::colour_for_format(fmt, 255, 255, 0);
+  Canvas canvas(frame);
+  const int fw = canvas.width(), fh = canvas.height();
+  if (fw <= 0 || fh <= 0) return GST_FLOW_OK;
+  const GstVideoInfo* info = &frame->info;
+  const int line = s.line_width > 0 ? s.line_width : auto_line_width(fh);
+  const double font_scale = s.font_scale > 0.0 ? s.font_scale : auto_font_scale(fh);
   const int font = cv::FONT_HERSHEY_SIMPLEX;
-  const int thickness = std::max(1, s.line_width / 2);
+  const int thickness = std::max(1, static_cast<int>(std::lround(font_scale * 1.6)));
+  const int pad = std::max(2, static_cast<int>(std::lround(font_scale * 4.0)));
 
   gpointer iter = nullptr;
   GstMeta* m;
@@ -107,9 +347,9 @@ static GstFlowReturn gst_facerec_overlay_transform_frame_ip(GstVideoFilter* filt
                                                GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     auto* roi = reinterpret_cast<GstVideoRegionOfInterestMeta*>(m);
     if (!gst_facerec_roi_is_face(roi)) continue;
-    // OpenCV clips drawing to the image; keep the numbers in int range.
-    const int x = static_cast<int>(std::min<guint>(roi->x, G_MAXINT / 2));
-    const int y = static_cast<int>(std::min<guint>(roi->y, G_MAXINT / 2));
+    // keep the numbers in int range; everything is clipped to the frame
+    const int x = static_cast<int>(std::min<guint>(roi->x, G_MAXINT / 4));
+    const int y = static_cast<int>(std::min<guint>(roi->y, G_MAXINT / 4));
     const int w = static_cast<int>(std::min<guint>(roi->w, G_MAXINT / 4));
     const int h = static_cast<int>(std::min<guint>(roi->h, G_MAXINT / 4));
     const cv::Rect box(x, y, std::max(1, w), std::max(1, h));
@@ -117,11 +357,11 @@ static GstFlowReturn gst_facerec_overlay_transform_frame_ip(GstVideoFilter* filt
     const gchar* label = nullptr;
     gint label_id = -1;
     gdouble score = 0.0, distance = 0.0;
-    cv::Scalar colour = yellow;
+    guint rgb = s.detected_color;
     std::string text;
     if (gst_facerec_roi_get_recognition(roi, &label, &label_id, &score, &distance)) {
       if (label != nullptr) {
-        colour = green;
+        rgb = s.known_color;
         text = label;
         if (s.show_score) {
           gchar buf[32];
@@ -129,47 +369,61 @@ static GstFlowReturn gst_facerec_overlay_transform_frame_ip(GstVideoFilter* filt
           text += buf;
         }
       } else {
-        colour = red;
+        rgb = s.unknown_color;
         text = "unknown";
       }
     }
-    cv::rectangle(img, box, colour, s.line_width, cv::LINE_8);
+    const CompValues colour = colour_values(info, rgb);
+    canvas.outline(box, line, colour);
 
     if (s.draw_landmarks) {
-      gdouble lm[10];
+      gdouble lm[2 * GST_FACEREC_NUM_LANDMARKS];
       if (gst_facerec_roi_get_detection(roi, nullptr, lm)) {
+        const CompValues lc = colour_values(info, s.landmark_color);
+        const int r = std::max(1, line);
+        cv::Mat dot(2 * r + 3, 2 * r + 3, CV_8UC1);
         for (int i = 0; i < GST_FACEREC_NUM_LANDMARKS; ++i) {
           if (!std::isfinite(lm[2 * i]) || !std::isfinite(lm[2 * i + 1])) continue;
-          const cv::Point c(static_cast<int>(std::lround(std::clamp(lm[2 * i], -1e6, 1e6))),
-                            static_cast<int>(std::lround(std::clamp(lm[2 * i + 1], -1e6, 1e6))));
-          cv::circle(img, c, std::max(1, s.line_width), cyan, cv::FILLED, cv::LINE_8);
+          const double lx = std::clamp(lm[2 * i], -1e6, 1e6);
+          const double ly = std::clamp(lm[2 * i + 1], -1e6, 1e6);
+          const cv::Point c(static_cast<int>(std::lround(lx)), static_cast<int>(std::lround(ly)));
+          dot.setTo(0);
+          cv::circle(dot, cv::Point(r + 1, r + 1), r, cv::Scalar(255), cv::FILLED, cv::LINE_8);
+          canvas.blend(dot, c - cv::Point(r + 1, r + 1), lc);
         }
       }
     }
 
     if (!text.empty()) {
       int baseline = 0;
-      const cv::Size ts = cv::getTextSize(text, font, s.font_scale, thickness, &baseline);
-      // above the box, or inside its top when there is no room above
-      int ty = box.y - 4;
-      if (ty - ts.height < 0) ty = box.y + ts.height + 4;
-      // keep the label inside the frame horizontally where it fits
-      const int tx = std::max(0, std::min(box.x, img.cols - ts.width));
-      const cv::Point org(tx, ty);
-      cv::rectangle(img, cv::Point(org.x, org.y - ts.height - 2),
-                    cv::Point(org.x + ts.width, org.y + baseline), colour, cv::FILLED);
-      cv::putText(img, text, org, font, s.font_scale,
-                  gstfacerec::colour_for_format(fmt, 0, 0, 0), thickness, cv::LINE_AA);
+      const cv::Size ts = cv::getTextSize(text, font, font_scale, thickness, &baseline);
+      const cv::Size bar_size(ts.width + 2 * pad, ts.height + baseline + 2 * pad);
+      const cv::Rect bar = label_bar(box, bar_size, s.label_position, fw, fh);
+      canvas.fill(bar, colour);
+      // the glyphs as a coverage mask over the visible part of the bar
+      const cv::Rect visible = bar & cv::Rect(0, 0, fw, fh);
+      if (!visible.empty()) {
+        cv::Mat mask = cv::Mat::zeros(visible.size(), CV_8UC1);
+        const cv::Point org(bar.x + pad - visible.x, bar.y + pad + ts.height - visible.y);
+        cv::putText(mask, text, org, font, font_scale, cv::Scalar(255), thickness, cv::LINE_AA);
+        canvas.blend(mask, visible.tl(), colour_values(info, text_colour_for(rgb)));
+      }
     }
   }
   return GST_FLOW_OK;
 }
 
 static void gst_facerec_overlay_init(GstFaceRecOverlay* self) {
-  self->settings.draw_landmarks = kDefaultDrawLandmarks;
-  self->settings.line_width = kDefaultLineWidth;
-  self->settings.font_scale = kDefaultFontScale;
-  self->settings.show_score = kDefaultShowScore;
+  Settings& s = self->settings;
+  s.draw_landmarks = kDefaultDrawLandmarks;
+  s.line_width = kDefaultLineWidth;
+  s.font_scale = kDefaultFontScale;
+  s.show_score = kDefaultShowScore;
+  s.known_color = kDefaultKnownColor;
+  s.unknown_color = kDefaultUnknownColor;
+  s.detected_color = kDefaultDetectedColor;
+  s.landmark_color = kDefaultLandmarkColor;
+  s.label_position = kDefaultLabelPosition;
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
 }
 
@@ -188,24 +442,58 @@ static void gst_facerec_overlay_class_init(GstFaceRecOverlayClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_DRAW_LANDMARKS,
       g_param_spec_boolean("draw-landmarks", "Draw landmarks",
-                           "Draw the 5 landmarks (eyes, nose, mouth corners) of each face",
+                           "Draw the 5 landmarks (eyes, nose, mouth corners) of each face as dots "
+                           "in landmark-color",
                            kDefaultDrawLandmarks, flags));
   g_object_class_install_property(
       gobject_class, PROP_LINE_WIDTH,
-      g_param_spec_int("line-width", "Line width", "Width of the box lines in pixels", 1, 20,
-                       kDefaultLineWidth, flags));
+      g_param_spec_int("line-width", "Line width",
+                       "Width of the box lines in pixels, drawn inside the face box; 0: "
+                       "automatic, max(2, frame height / 360)",
+                       0, 50, kDefaultLineWidth, flags));
   g_object_class_install_property(
       gobject_class, PROP_FONT_SCALE,
-      g_param_spec_double("font-scale", "Font scale", "Scale of the label font", 0.1, 10.0,
-                          kDefaultFontScale, flags));
+      g_param_spec_double("font-scale", "Font scale",
+                          "Scale of the label font (OpenCV Hershey simplex; 1.0: capitals about "
+                          "22 pixels high); 0: automatic, max(0.4, frame height / 1000)",
+                          0.0, 10.0, kDefaultFontScale, flags));
   g_object_class_install_property(
       gobject_class, PROP_SHOW_SCORE,
       g_param_spec_boolean("show-score", "Show score",
-                           "Append the classifier score to the names of known faces",
+                           "Append the classifier score to the names of known faces: "
+                           "\"name (0.87)\"",
                            kDefaultShowScore, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_KNOWN_COLOR,
+      g_param_spec_uint("known-color", "Known colour",
+                        "Colour of the box and label of recognised faces, 0xRRGGBB", 0, 0xFFFFFF,
+                        kDefaultKnownColor, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_UNKNOWN_COLOR,
+      g_param_spec_uint("unknown-color", "Unknown colour",
+                        "Colour of the box and \"unknown\" label of faces facerecognize could not "
+                        "name, 0xRRGGBB",
+                        0, 0xFFFFFF, kDefaultUnknownColor, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_DETECTED_COLOR,
+      g_param_spec_uint("detected-color", "Detected-only colour",
+                        "Colour of the box of faces that were detected but not recognised (no "
+                        "facerecognize, no model, or params dropped upstream), 0xRRGGBB; no label",
+                        0, 0xFFFFFF, kDefaultDetectedColor, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_LANDMARK_COLOR,
+      g_param_spec_uint("landmark-color", "Landmark colour",
+                        "Colour of the landmark dots (draw-landmarks=true), 0xRRGGBB", 0, 0xFFFFFF,
+                        kDefaultLandmarkColor, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_LABEL_POSITION,
+      g_param_spec_enum("label-position", "Label position",
+                        "Where the label (text on a bar of the box colour) goes",
+                        GST_FACEREC_TYPE_LABEL_POSITION, kDefaultLabelPosition, flags));
+  gst_type_mark_as_plugin_api(GST_FACEREC_TYPE_LABEL_POSITION, static_cast<GstPluginAPIFlags>(0));
 
-  GstCaps* caps =
-      gst_caps_from_string(GST_VIDEO_CAPS_MAKE("{ " GST_FACEREC_PACKED_RGB_FORMATS " }"));
+  GstCaps* caps = gst_caps_from_string(GST_VIDEO_CAPS_MAKE(
+      "{ " GST_FACEREC_PACKED_RGB_FORMATS ", " GST_FACEREC_OVERLAY_YUV_FORMATS " }"));
   gst_element_class_add_pad_template(element_class,
                                      gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
   gst_element_class_add_pad_template(element_class,
@@ -214,8 +502,9 @@ static void gst_facerec_overlay_class_init(GstFaceRecOverlayClass* klass) {
 
   gst_element_class_set_static_metadata(
       element_class, "Face overlay", "Filter/Effect/Video",
-      "Draws the face boxes and names found by facedetect-dnn / facerecognize: green with the "
-      "name for known faces, red \"unknown\", yellow for faces not recognised",
+      "Draws the face boxes, names and scores found by facedetect-dnn / facerecognize, in place "
+      "on RGB or YUV frames: known faces in known-color with the name, unknown in unknown-color, "
+      "faces not recognised in detected-color",
       "gst-facerec developers <gst-facerec@example.org>");
 
   filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_facerec_overlay_transform_frame_ip);
