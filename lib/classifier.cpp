@@ -372,8 +372,18 @@ void Classifier::save(const std::string& path) const {
     if (!dir.empty() && !fs::is_directory(dir, ec))
       throw Error(path, "cannot write the model: folder " + dir.string() + " does not exist (create it first)");
   }
+  // Both files are written under temporary names and renamed into place, the
+  // .svm first: a reader (facerecognize watch=true) never sees half a file, and
+  // an interrupted save leaves the previous model intact.
+  const std::string tmp = path + ".tmp";
+  const std::string svm_tmp = path + ".svm.tmp";
+  auto discard = [&] {
+    std::error_code ec;
+    fs::remove(tmp, ec);
+    fs::remove(svm_tmp, ec);
+  };
   try {
-    cv::FileStorage fs(path, cv::FileStorage::WRITE | cv::FileStorage::FORMAT_JSON);
+    cv::FileStorage fs(tmp, cv::FileStorage::WRITE | cv::FileStorage::FORMAT_JSON);
     if (!fs.isOpened())
       throw Error(path, "cannot write the model: check that the folder exists and is writable");
     fs << "format" << kFormat;
@@ -396,16 +406,32 @@ void Classifier::save(const std::string& path) const {
     fs << "embeddings" << m.samples;
     fs.release();
   } catch (const cv::Exception& e) {
+    discard();
     throw Error(path, std::string("cannot write the model: ") + e.what());
+  } catch (...) {
+    discard();
+    throw;
   }
+  std::error_code ec;
   if (m.svm) {
     const std::string sp = svm_path_for(path, svm_file);
-    if (svm_save_model(sp.c_str(), m.svm.get()) != 0)
+    if (svm_save_model(svm_tmp.c_str(), m.svm.get()) != 0) {
+      discard();
       throw Error(sp, "cannot write the SVM file: check that the folder is writable");
+    }
+    fs::rename(svm_tmp, sp, ec);
+    if (ec) {
+      discard();
+      throw Error(sp, "cannot write the SVM file: " + ec.message());
+    }
   } else {
     // A stale .svm from an earlier multi-person model would only confuse people.
-    std::error_code ec;
     fs::remove(path + ".svm", ec);
+  }
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    discard();
+    throw Error(path, "cannot write the model: " + ec.message());
   }
 }
 

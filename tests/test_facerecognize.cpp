@@ -583,6 +583,7 @@ GST_START_TEST(test_leave_timeout_flush_eos) {
   };
   for (int i = 0; i < 10; ++i) push(img);     // 0 .. 360 ms
   collect();
+  for (auto& e : events) g_print("EVENT %s\n", e.c_str());
   fail_unless_equals_int(events.size(), 1);
   fail_unless_equals_string(events[0].c_str(), "face-appeared  0");
   for (int i = 0; i < 12; ++i) push(blank);   // 400 .. 840 ms: 480 ms unseen, still present
