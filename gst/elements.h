@@ -4,6 +4,8 @@
 #include <string>
 
 #include <gst/gst.h>
+#include <gst/base/gstbasetransform.h>
+#include <gst/video/gstvideofilter.h>
 
 #include "facerec/types.h"
 
@@ -26,6 +28,15 @@ namespace gstfacerec {
 void post_facerec_error(GstElement* element, const char* what, const facerec::Error& e,
                         const char* file, const char* func, int line);
 
+}  // namespace gstfacerec
+
+// GstBaseTransform::transform_ip for analysers that never write pixels (facedetect-dnn,
+// facerecognize): like GstVideoFilter's, but maps the frame read-only (a read-write
+// map would copy shared memory) and without a second ref (metas are added to buf,
+// which must stay writable), then calls frame_fn.
+namespace gstfacerec {
+GstFlowReturn transform_ip_read_only(GstBaseTransform* trans, GstBuffer* buf,
+                                     GstFlowReturn (*frame_fn)(GstVideoFilter*, GstVideoFrame*));
 }  // namespace gstfacerec
 
 #define GST_FACEREC_POST_ERROR(el, what, err) \

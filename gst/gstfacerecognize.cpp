@@ -928,25 +928,8 @@ static gboolean gst_facerec_recognize_sink_event(GstBaseTransform* trans, GstEve
   return GST_BASE_TRANSFORM_CLASS(gst_facerec_recognize_parent_class)->sink_event(trans, event);
 }
 
-// Like GstVideoFilter's transform_ip but maps the frame read-only: this element
-// never writes pixels, and a read-write map would copy shared memory.
 static GstFlowReturn gst_facerec_recognize_transform_ip(GstBaseTransform* trans, GstBuffer* buf) {
-  GstVideoFilter* filter = GST_VIDEO_FILTER(trans);
-  if (!filter->negotiated) {
-    GST_ELEMENT_ERROR(trans, CORE, NOT_IMPLEMENTED, (nullptr), ("unknown format"));
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-  GstVideoFrame frame;
-  // NO_REF: the frame must not hold a second ref, or buf would not be writable
-  // (metas are added to it).
-  if (!gst_video_frame_map(&frame, &filter->in_info, buf,
-                           static_cast<GstMapFlags>(GST_MAP_READ | GST_VIDEO_FRAME_MAP_FLAG_NO_REF))) {
-    GST_ELEMENT_ERROR(trans, CORE, FAILED, ("invalid video buffer received"), (nullptr));
-    return GST_FLOW_ERROR;
-  }
-  GstFlowReturn ret = gst_facerec_recognize_transform_frame_ip(filter, &frame);
-  gst_video_frame_unmap(&frame);
-  return ret;
+  return gstfacerec::transform_ip_read_only(trans, buf, gst_facerec_recognize_transform_frame_ip);
 }
 
 static void gst_facerec_recognize_init(GstFaceRecRecognize* self) {
