@@ -35,3 +35,64 @@ inline std::string build_root() {
 }
 
 }  // namespace testutil
+
+// ---- shared helpers (lib-level: files, identities, temp folders) ----
+#include <algorithm>
+#include <filesystem>
+#include <vector>
+
+#include <opencv2/imgcodecs.hpp>
+
+namespace testutil {
+
+// The .jpg/.png files of a folder, sorted.
+inline std::vector<std::string> sorted_images(const std::string& dir) {
+  std::vector<std::string> v;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) {
+    const auto ext = e.path().extension().string();
+    if (e.is_regular_file() && (ext == ".jpg" || ext == ".png")) v.push_back(e.path().string());
+  }
+  std::sort(v.begin(), v.end());
+  return v;
+}
+
+// The first n identities (sorted by name) of testdata/faces with >= min_images images.
+inline std::vector<std::string> pick_identities(int n, int min_images = 10) {
+  std::vector<std::string> all;
+  for (const auto& e : std::filesystem::directory_iterator(testdata("faces")))
+    if (e.is_directory()) all.push_back(e.path().filename().string());
+  std::sort(all.begin(), all.end());
+  std::vector<std::string> out;
+  for (const auto& name : all) {
+    if (int(sorted_images(testdata("faces/" + name)).size()) >= min_images) out.push_back(name);
+    if (int(out.size()) == n) break;
+  }
+  return out;
+}
+
+// A temporary folder, removed with its contents at scope exit.
+struct TempDir {
+  std::filesystem::path path;
+  TempDir() {
+    gchar* p = g_dir_make_tmp("facerec-test-XXXXXX", nullptr);
+    fail_unless(p != nullptr, "cannot create a temporary folder");
+    path = p;
+    g_free(p);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  std::string operator/(const std::string& rel) const { return (path / rel).string(); }
+};
+
+// A test image (path relative to the test data), 8-bit BGR; fails the test if unreadable.
+inline cv::Mat load_image(const std::string& rel) {
+  cv::Mat img = cv::imread(testdata(rel), cv::IMREAD_COLOR);
+  fail_if(img.empty(), "cannot read %s", testdata(rel).c_str());
+  return img;
+}
+
+}  // namespace testutil

