@@ -1,7 +1,7 @@
 /* facerec-annotate: write an annotated copy of a video (or image) and its JSON Lines.
  *
  *   facerec-annotate INPUT -o OUTPUT [-m MODEL] [--jsonl FILE] [--duration SEC]
- *                    [--detector FILE] [--embedder FILE] [-q]
+ *                    [--detector FILE] [--embedder FILE] [-q] [--progress]
  *
  * Runs  decode ! videoconvert ! facedetect-dnn ! queue ! facerecognize ! faceexport
  * ! facerec-overlay ! videoconvert ! encode ! mux
@@ -9,18 +9,31 @@
  * converting videoconvert drops the ROI params that carry the names)  and prints a summary of who was seen, read back from the buffers'
  * metadata through the public API in <gst/facerec/facemeta.h>.
  *
- * The output format follows OUTPUT's extension: .mp4 (H.264), .mkv (H.264),
- * .webm (VP8), .png or .jpg (first frame only, for still images).
+ * The output format follows OUTPUT's extension: .mp4 (H.264), .mov (H.264),
+ * .mkv (H.264), .webm (VP8), .avi (H.264), .png or .jpg (first frame only, for
+ * still images). Audio is kept: each audio stream of the input is re-encoded
+ * (AAC for .mp4/.mov/.mkv, Opus or Vorbis for .webm, MP3 for .avi) into the
+ * output; an image output or a missing encoder drops it (with a warning).
+ * --duration cuts every stream at the same time.
+ *
+ * --progress prints machine-readable lines on stderr (for facerec-batch):
+ *   progress 0.42            about once a second, then "progress 1.000"
+ *   stats FRAMES FRAMES_WITH_FACES FACES UNKNOWN    at the end, then
+ *   name COUNT LABEL         one per person seen
  */
 #include <gst/gst.h>
 #include <gst/video/video.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "facemeta.h"
 
+typedef struct _App App;
+
 typedef struct {
+  App *app;
   guint64 frames;
   guint64 frames_with_faces;
   guint64 faces;
@@ -28,12 +41,23 @@ typedef struct {
   GHashTable *names;            /* name -> GUINT_TO_POINTER(count) */
 } Stats;
 
+/* Drops buffers from the limit on and sends EOS once, so that the encoder and
+ * muxer finish the file properly. One per stream. */
 typedef struct {
+  GstClockTime limit;
+  gboolean done;
+} Limit;
+
+struct _App {
   GstElement *pipeline;
   GstElement *video_entry;      /* first element of the video chain */
-  GstElement *audio_sink;
+  GstElement *mux;              /* NULL for a still image */
+  const gchar *output;
+  GstClockTime limit;           /* --duration, or GST_CLOCK_TIME_NONE */
   gboolean linked_video;
-} App;
+  guint audio_streams;
+  GstClockTime position;        /* last video PTS (written by the streaming thread) */
+};
 
 static gboolean
 has_suffix_ci (const gchar * s, const gchar * suffix)
@@ -53,6 +77,8 @@ count_faces (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   (void) pad;
 
   st->frames++;
+  if (GST_BUFFER_PTS_IS_VALID (buf))
+    __atomic_store_n (&st->app->position, GST_BUFFER_PTS (buf), __ATOMIC_RELAXED);
   while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
     GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
@@ -76,13 +102,6 @@ count_faces (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_OK;
 }
 
-/* Drops buffers from the limit on and sends EOS once, so that the encoder and
- * muxer finish the file properly. */
-typedef struct {
-  GstClockTime limit;
-  gboolean done;
-} Limit;
-
 static GstPadProbeReturn
 stop_at_limit (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
 {
@@ -98,12 +117,93 @@ stop_at_limit (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   return GST_PAD_PROBE_DROP;
 }
 
+/* Ends the stream that enters at pad at the --duration limit. */
+static void
+add_limit (App * app, GstPad * pad)
+{
+  Limit *l;
+  if (!GST_CLOCK_TIME_IS_VALID (app->limit))
+    return;
+  l = g_new0 (Limit, 1);
+  l->limit = app->limit;
+  gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, stop_at_limit, l, g_free);
+}
+
+/* The first available factory of a NULL-terminated list. */
+static GstElement *
+make_first (const gchar * first, ...)
+{
+  va_list ap;
+  const gchar *f = first;
+  GstElement *e = NULL;
+  va_start (ap, first);
+  while (f && !(e = gst_element_factory_make (f, NULL)))
+    f = va_arg (ap, const gchar *);
+  va_end (ap);
+  return e;
+}
+
+/* queue ! audioconvert ! audioresample ! ENCODER ! mux, for one audio stream.
+ * Returns the branch's sink pad (a new reference), or NULL when the output
+ * cannot take audio. Runs in a streaming thread, before data flows. */
+static GstPad *
+add_audio_branch (App * app)
+{
+  GstElement *queue, *conv, *res, *enc;
+  GstPad *pad;
+  const gchar *o = app->output;
+
+  if (!app->mux)
+    return NULL;
+  if (has_suffix_ci (o, ".webm"))
+    enc = make_first ("opusenc", "vorbisenc", NULL);
+  else if (has_suffix_ci (o, ".avi"))
+    enc = make_first ("lamemp3enc", "avenc_aac", "voaacenc", NULL);
+  else
+    enc = make_first ("avenc_aac", "voaacenc", "fdkaacenc", NULL);
+  if (!enc) {
+    g_printerr ("facerec-annotate: warning: no audio encoder for %s (install "
+        "gstreamer1.0-libav); the audio is dropped\n", o);
+    return NULL;
+  }
+  queue = gst_element_factory_make ("queue", NULL);
+  conv = gst_element_factory_make ("audioconvert", NULL);
+  res = gst_element_factory_make ("audioresample", NULL);
+  if (!queue || !conv || !res) {
+    g_printerr ("facerec-annotate: warning: audioconvert/audioresample missing; "
+        "the audio is dropped\n");
+    if (queue)
+      gst_object_unref (gst_object_ref_sink (queue));
+    if (conv)
+      gst_object_unref (gst_object_ref_sink (conv));
+    if (res)
+      gst_object_unref (gst_object_ref_sink (res));
+    gst_object_unref (gst_object_ref_sink (enc));
+    return NULL;
+  }
+  gst_bin_add_many (GST_BIN (app->pipeline), queue, conv, res, enc, NULL);
+  if (!gst_element_link_many (queue, conv, res, enc, app->mux, NULL)) {
+    g_printerr ("facerec-annotate: warning: %s cannot hold this audio stream; "
+        "it is dropped\n", o);
+    gst_element_set_state (queue, GST_STATE_NULL);
+    gst_bin_remove_many (GST_BIN (app->pipeline), queue, conv, res, enc, NULL);
+    return NULL;
+  }
+  gst_element_sync_state_with_parent (enc);
+  gst_element_sync_state_with_parent (res);
+  gst_element_sync_state_with_parent (conv);
+  gst_element_sync_state_with_parent (queue);
+  pad = gst_element_get_static_pad (queue, "sink");
+  return pad;
+}
+
 static void
 on_pad_added (GstElement * decodebin, GstPad * pad, gpointer user_data)
 {
   App *app = user_data;
   GstCaps *caps = gst_pad_get_current_caps (pad);
   const gchar *name;
+  GstPad *sinkpad = NULL;
   (void) decodebin;
 
   if (!caps)
@@ -114,16 +214,32 @@ on_pad_added (GstElement * decodebin, GstPad * pad, gpointer user_data)
     if (gst_pad_link (pad, sink) == GST_PAD_LINK_OK)
       app->linked_video = TRUE;
     gst_object_unref (sink);
-  } else {
-    /* Streams we do not annotate (audio, a second video) are consumed, so that
-     * the demuxer does not stop on not-linked. */
+    gst_caps_unref (caps);
+    return;
+  }
+  if (g_str_has_prefix (name, "audio/")) {
+    sinkpad = add_audio_branch (app);
+    if (sinkpad && gst_pad_link (pad, sinkpad) == GST_PAD_LINK_OK) {
+      app->audio_streams++;
+      add_limit (app, sinkpad);
+      gst_object_unref (sinkpad);
+      gst_caps_unref (caps);
+      return;
+    }
+    if (sinkpad)
+      gst_object_unref (sinkpad);
+  }
+  {
+    /* Streams we do not keep (a second video, subtitles, audio that the
+     * output cannot hold) are consumed, so that the demuxer does not stop on
+     * not-linked. */
     GstElement *sink = gst_element_factory_make ("fakesink", NULL);
-    GstPad *sinkpad;
     g_object_set (sink, "async", FALSE, "sync", FALSE, NULL);
     gst_bin_add (GST_BIN (app->pipeline), sink);
     gst_element_sync_state_with_parent (sink);
     sinkpad = gst_element_get_static_pad (sink, "sink");
     gst_pad_link (pad, sinkpad);
+    add_limit (app, sinkpad);
     gst_object_unref (sinkpad);
   }
   gst_caps_unref (caps);
@@ -145,15 +261,36 @@ make (const gchar * factory)
   return e;
 }
 
-/* Waits for ASYNC_DONE/EOS/ERROR. Returns TRUE on the awaited type. */
-static gboolean
-wait_bus (GstElement * pipeline, GstMessageType type, const gchar * input)
+/* For --progress: the length that will be processed (0: unknown). */
+static GstClockTime progress_total;
+static gboolean progress;
+
+static void
+print_progress (App * app)
 {
-  GstBus *bus = gst_element_get_bus (pipeline);
+  GstClockTime pos = __atomic_load_n (&app->position, __ATOMIC_RELAXED);
+  gdouble f;
+  if (!progress || progress_total == 0 || !GST_CLOCK_TIME_IS_VALID (pos))
+    return;
+  f = (gdouble) pos / (gdouble) progress_total;
+  g_printerr ("progress %.3f\n", CLAMP (f, 0.0, 0.999));
+}
+
+/* Waits for ASYNC_DONE/EOS/ERROR. Returns TRUE on the awaited type. With
+ * --progress, prints the progress once a second meanwhile. */
+static gboolean
+wait_bus (App * app, GstMessageType type, const gchar * input)
+{
+  GstBus *bus = gst_element_get_bus (app->pipeline);
   gboolean ok = FALSE;
   for (;;) {
-    GstMessage *msg = gst_bus_timed_pop_filtered (bus, GST_CLOCK_TIME_NONE,
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus,
+        progress ? GST_SECOND : GST_CLOCK_TIME_NONE,
         type | GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+    if (!msg) {
+      print_progress (app);
+      continue;
+    }
     if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
       GError *err = NULL;
       gchar *dbg = NULL;
@@ -206,6 +343,8 @@ main (int argc, char **argv)
     {"embedder", 0, 0, G_OPTION_ARG_FILENAME, &embedder,
         "Embedder model file (default: the bundled default)", "FILE"},
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only errors", NULL},
+    {"progress", 0, 0, G_OPTION_ARG_NONE, &progress,
+        "Print machine-readable progress and results on stderr", NULL},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("INPUT - annotate faces in a video or image");
@@ -216,7 +355,6 @@ main (int argc, char **argv)
   gboolean still, ok;
   gchar *uri;
   GstPad *probe_pad;
-  Limit limit = { GST_CLOCK_TIME_NONE, FALSE };
 
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
@@ -239,6 +377,10 @@ main (int argc, char **argv)
     return 1;
   }
 
+  app.output = output;
+  app.limit = GST_CLOCK_TIME_NONE;
+  app.position = GST_CLOCK_TIME_NONE;
+  st.app = &app;
   still = has_suffix_ci (output, ".png") || has_suffix_ci (output, ".jpg")
       || has_suffix_ci (output, ".jpeg");
   app.pipeline = gst_pipeline_new ("annotate");
@@ -274,8 +416,11 @@ main (int argc, char **argv)
   } else {
     enc = make ("x264enc");
     gst_util_set_object_arg (G_OBJECT (enc), "speed-preset", "veryfast");
-    mux = make (has_suffix_ci (output, ".mkv") ? "matroskamux" : "mp4mux");
+    mux = make (has_suffix_ci (output, ".mkv") ? "matroskamux"
+        : has_suffix_ci (output, ".mov") ? "qtmux"
+        : has_suffix_ci (output, ".avi") ? "avimux" : "mp4mux");
   }
+  app.mux = mux;
 
   gst_bin_add_many (GST_BIN (app.pipeline), src, conv1, detect, queue, recog,
       overlay, conv3, enc, sink, NULL);
@@ -302,10 +447,11 @@ main (int argc, char **argv)
 
   if (duration > 0 && !still) {
     /* End the stream at the limit. (A seek with a stop position would reach the
-     * muxer after it has started writing, and mp4mux cannot be flushed.) */
+     * muxer after it has started writing, and mp4mux cannot be flushed.) The
+     * other streams get the same probe in on_pad_added. */
     GstPad *pad = gst_element_get_static_pad (conv1, "sink");
-    limit.limit = (GstClockTime) (duration * GST_SECOND);
-    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, stop_at_limit, &limit, NULL);
+    app.limit = (GstClockTime) (duration * GST_SECOND);
+    add_limit (&app, pad);
     gst_object_unref (pad);
   }
   st.names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -314,9 +460,9 @@ main (int argc, char **argv)
   gst_object_unref (probe_pad);
 
   if (gst_element_set_state (app.pipeline, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE
-      || !wait_bus (app.pipeline, GST_MESSAGE_ASYNC_DONE, argv[1])) {
+      || !wait_bus (&app, GST_MESSAGE_ASYNC_DONE, argv[1])) {
     /* The error (e.g. a missing model) was printed by wait_bus, or comes now. */
-    wait_bus (app.pipeline, GST_MESSAGE_ASYNC_DONE, argv[1]);
+    wait_bus (&app, GST_MESSAGE_ASYNC_DONE, argv[1]);
     gst_element_set_state (app.pipeline, GST_STATE_NULL);
     return 1;
   }
@@ -325,12 +471,31 @@ main (int argc, char **argv)
     gst_element_set_state (app.pipeline, GST_STATE_NULL);
     return 1;
   }
+  if (progress) {
+    gint64 len = -1;
+    if (!gst_element_query_duration (app.pipeline, GST_FORMAT_TIME, &len) || len <= 0)
+      if (!gst_element_query_duration (src, GST_FORMAT_TIME, &len))
+        len = -1;
+    if (GST_CLOCK_TIME_IS_VALID (app.limit) && (len <= 0 || (GstClockTime) len > app.limit))
+      len = (gint64) app.limit;
+    progress_total = len > 0 ? (GstClockTime) len : 0;
+  }
   gst_element_set_state (app.pipeline, GST_STATE_PLAYING);
-  ok = wait_bus (app.pipeline, GST_MESSAGE_EOS, argv[1]);
+  ok = wait_bus (&app, GST_MESSAGE_EOS, argv[1]);
   gst_element_set_state (app.pipeline, GST_STATE_NULL);
   gst_object_unref (app.pipeline);
   if (!ok)
     return 1;
+  if (progress) {
+    GHashTableIter it;
+    gpointer k, v;
+    g_printerr ("progress 1.000\n");
+    g_printerr ("stats %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
+        " %" G_GUINT64_FORMAT "\n", st.frames, st.frames_with_faces, st.faces, st.unknown);
+    g_hash_table_iter_init (&it, st.names);
+    while (g_hash_table_iter_next (&it, &k, &v))
+      g_printerr ("name %u %s\n", GPOINTER_TO_UINT (v), (const gchar *) k);
+  }
 
   if (!quiet) {
     GPtrArray *keys = g_ptr_array_new ();
@@ -340,6 +505,9 @@ main (int argc, char **argv)
     g_print ("%s: %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
         " with faces, %" G_GUINT64_FORMAT " faces\n", argv[1], st.frames,
         st.frames_with_faces, st.faces);
+    if (app.audio_streams)
+      g_print ("  audio: %u stream%s kept\n", app.audio_streams,
+          app.audio_streams > 1 ? "s" : "");
     g_hash_table_iter_init (&it, st.names);
     while (g_hash_table_iter_next (&it, &k, &v))
       g_ptr_array_add (keys, k);
