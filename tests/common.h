@@ -1,8 +1,12 @@
 // Helpers shared by the tests: where test data and models are.
 #pragma once
 
+#include <cstdio>
 #include <cstdlib>
 #include <string>
+#include <utility>
+
+#include <sys/wait.h>
 
 #include <gst/check/gstcheck.h>
 
@@ -34,11 +38,35 @@ inline std::string build_root() {
   return v ? v : ".";
 }
 
+inline bool contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
+
+// Runs a shell command; returns (exit status, stdout+stderr).
+inline std::pair<int, std::string> run_command(const std::string& cmd) {
+  std::string out;
+  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
+  fail_unless(f != nullptr, "popen failed: %s", cmd.c_str());
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
+  const int st = pclose(f);
+  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
+}
+
+// Single-quotes s for the shell.
+inline std::string quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
 }  // namespace testutil
 
 // ---- shared helpers (lib-level: files, identities, temp folders) ----
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <sys/wait.h>
+#include <utility>
 #include <vector>
 
 #include <opencv2/imgcodecs.hpp>

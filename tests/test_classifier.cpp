@@ -76,25 +76,11 @@ bool same_match(const Match& a, const Match& b) {
          a.distance == b.distance && a.candidate_id == b.candidate_id;
 }
 
-bool contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
+using testutil::contains;
 
-// Runs a shell command, returns (exit status, stdout+stderr).
-std::pair<int, std::string> run_command(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  fail_unless(f != nullptr, "popen failed: %s", cmd.c_str());
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  const int st = pclose(f);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+using testutil::run_command;
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using testutil::quote;
 
 // Synthetic 128-d embeddings: people are random points of norm ~1, samples lie
 // within ~0.25 of their person.

@@ -71,24 +71,11 @@ struct Nets {
   std::string context() const { return facerec::cache_context(*det, *emb); }
 };
 
-bool contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
+using testutil::contains;
 
-std::pair<int, std::string> run_command(const std::string& cmd) {
-  std::string out;
-  FILE* f = popen((cmd + " 2>&1").c_str(), "r");
-  fail_unless(f != nullptr, "popen failed: %s", cmd.c_str());
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, f)) > 0) out.append(buf, n);
-  const int st = pclose(f);
-  return {WIFEXITED(st) ? WEXITSTATUS(st) : -1, out};
-}
+using testutil::run_command;
 
-std::string quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using testutil::quote;
 
 // A number field of facerec-eval's JSON output ("key": value); -1 if absent.
 double json_number(const std::string& js, const std::string& key) {

@@ -46,62 +46,13 @@ std::string yunet_model() {
 std::string ssd_pb() { return testutil::reference_models() + "/opencv_face_detector_uint8.pb"; }
 std::string ssd_pbtxt() { return testutil::reference_models() + "/opencv_face_detector.pbtxt"; }
 
-std::string caps_string(GstVideoFormat fmt, int w, int h) {
-  return std::string("video/x-raw,format=") + gst_video_format_to_string(fmt) +
-         ",width=" + std::to_string(w) + ",height=" + std::to_string(h) + ",framerate=25/1";
-}
+using testutil::caps_string;
 
 using testutil::load_image;
 
-void copy_rows(const uint8_t* src, size_t step, int rows, int row_bytes, GstVideoFrame* f,
-               guint plane) {
-  auto* dst = static_cast<uint8_t*>(GST_VIDEO_FRAME_PLANE_DATA(f, plane));
-  const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(f, plane);
-  for (int y = 0; y < rows; ++y)
-    std::copy(src + y * step, src + y * step + row_bytes, dst + static_cast<size_t>(y) * stride);
-}
+using testutil::copy_rows;
 
-// A buffer of `fmt` in GStreamer's default layout holding the BGR image.
-// Supports BGR, RGB, BGRx, RGBx, GRAY8 and I420 (even sizes).
-GstBuffer* make_buffer(const cv::Mat& bgr, GstVideoFormat fmt) {
-  GstVideoInfo info;
-  gst_video_info_set_format(&info, fmt, static_cast<guint>(bgr.cols), static_cast<guint>(bgr.rows));
-  GstBuffer* buf = gst_buffer_new_allocate(nullptr, info.size, nullptr);
-  GstVideoFrame f;
-  fail_unless(gst_video_frame_map(&f, &info, buf, GST_MAP_WRITE));
-  const int w = bgr.cols, h = bgr.rows;
-  cv::Mat m;
-  switch (fmt) {
-    case GST_VIDEO_FORMAT_BGR: copy_rows(bgr.data, bgr.step, h, w * 3, &f, 0); break;
-    case GST_VIDEO_FORMAT_RGB:
-      cv::cvtColor(bgr, m, cv::COLOR_BGR2RGB);
-      copy_rows(m.data, m.step, h, w * 3, &f, 0);
-      break;
-    case GST_VIDEO_FORMAT_BGRx:
-      cv::cvtColor(bgr, m, cv::COLOR_BGR2BGRA);
-      copy_rows(m.data, m.step, h, w * 4, &f, 0);
-      break;
-    case GST_VIDEO_FORMAT_RGBx:
-      cv::cvtColor(bgr, m, cv::COLOR_BGR2RGBA);
-      copy_rows(m.data, m.step, h, w * 4, &f, 0);
-      break;
-    case GST_VIDEO_FORMAT_GRAY8:
-      cv::cvtColor(bgr, m, cv::COLOR_BGR2GRAY);
-      copy_rows(m.data, m.step, h, w, &f, 0);
-      break;
-    case GST_VIDEO_FORMAT_I420: {
-      fail_unless(w % 2 == 0 && h % 2 == 0);
-      cv::cvtColor(bgr, m, cv::COLOR_BGR2YUV_I420);
-      copy_rows(m.data, w, h, w, &f, 0);
-      copy_rows(m.data + w * h, w / 2, h / 2, w / 2, &f, 1);
-      copy_rows(m.data + w * h + (w / 2) * (h / 2), w / 2, h / 2, w / 2, &f, 2);
-      break;
-    }
-    default: fail("unsupported format in make_buffer");
-  }
-  gst_video_frame_unmap(&f);
-  return buf;
-}
+using testutil::make_buffer;
 
 using testutil::face_rois;
 
