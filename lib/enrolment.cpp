@@ -22,17 +22,17 @@ std::string lower_ext(const std::filesystem::path& p) {
   return ext;
 }
 
-bool is_image_file(const std::filesystem::path& p) {
-  const std::string ext = lower_ext(p);
-  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
-}
-
 bool is_hidden(const std::filesystem::path& p) {
   const std::string name = p.filename().string();
   return !name.empty() && name[0] == '.';
 }
 
 }  // namespace
+
+bool is_image_file(const std::string& path) {
+  const std::string ext = lower_ext(path);
+  return ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp";
+}
 
 bool is_video_file(const std::string& path) {
   const std::string ext = lower_ext(std::filesystem::path(path));
@@ -58,7 +58,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset_media
       std::vector<std::string> images;
       for (const auto& f : fs::directory_iterator(entry.path())) {
         if (is_hidden(f.path()) || !f.is_regular_file()) continue;
-        if (!is_image_file(f.path()) && !(include_videos && is_video_file(f.path().string()))) continue;
+        if (!is_image_file(f.path().string()) && !(include_videos && is_video_file(f.path().string()))) continue;
         images.push_back(f.path().string());
       }
       std::sort(images.begin(), images.end());

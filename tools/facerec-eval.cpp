@@ -177,9 +177,7 @@ std::vector<std::string> list_images(const std::string& dir) {
     if (!e.is_regular_file()) continue;
     const std::string name = e.path().filename().string();
     if (name.empty() || name[0] == '.') continue;
-    std::string ext = e.path().extension().string();
-    std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-    if (ext == ".jpg" || ext == ".jpeg" || ext == ".png" || ext == ".bmp") v.push_back(e.path().string());
+    if (facerec::is_image_file(e.path().string())) v.push_back(e.path().string());
   }
   if (ec) throw facerec::Error(dir, "cannot list the unknowns folder: " + ec.message());
   std::sort(v.begin(), v.end());

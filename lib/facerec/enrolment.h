@@ -61,6 +61,8 @@ struct EnrolOptions {
 
 // .mp4 .webm .mkv .avi .mov (case-insensitive).
 bool is_video_file(const std::string& path);
+// .jpg .jpeg .png .bmp (case-insensitive).
+bool is_image_file(const std::string& path);
 
 // Like list_dataset, but each person's list holds images and, when
 // include_videos is set, videos (sorted together by path).
