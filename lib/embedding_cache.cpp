@@ -85,7 +85,7 @@ class Reader {
 
 std::string cache_context(const Detector& det, const Embedder& emb) {
   return "embedder=" + emb.spec().id + " " + std::filesystem::path(emb.path()).filename().string() +
-         "; detector=" + det.describe() + "; pick=largest";
+         "; detector=" + det.describe() + "; landmarks=refined; pick=area*confidence";
 }
 
 EmbeddingCache::EmbeddingCache(std::string path, std::string context)

@@ -49,9 +49,12 @@ class Detector {
 std::unique_ptr<Detector> create_detector(const DetectorConfig& cfg);
 
 // Landmark net: 68 points from a face box, reduced to the 5 alignment points.
+// refine: after the pass on the detector box, a second pass on an upright crop framed
+// by the first pass's points (see landmarks.cpp; on by default, it is what the
+// detectors use). false: the box pass only (for comparisons).
 class LandmarkNet {
  public:
-  explicit LandmarkNet(const std::string& path);  // throws Error
+  explicit LandmarkNet(const std::string& path, bool refine = true);  // throws Error
   ~LandmarkNet();
   LandmarkNet(const LandmarkNet&) = delete;
   LandmarkNet& operator=(const LandmarkNet&) = delete;

@@ -6,8 +6,8 @@
 //       file modification time, context) where the context names the embedder id
 //       and the detector description (see cache_context()). A file that changed
 //       size or mtime, or a different detector / embedder, is a miss.
-// Value: faces found, size of the largest face (shorter side, pixels), whether an
-//        embedding was made (and why not), the embedding of the largest face.
+// Value: faces found, size of the enrolled face (shorter side, pixels), whether an
+//        embedding was made (and why not), the embedding of that face.
 //
 // File format (binary, little-endian host order, versioned):
 //   "FRECEMBC" magic, u32 version, u64 entry count, entries, u64 FNV-1a checksum
@@ -30,13 +30,15 @@ class Embedder;
 
 struct CacheEntry {
   int faces_found = 0;
-  float face_size = 0.f;    // shorter side of the largest face's box, pixels
+  float face_size = 0.f;    // shorter side of the enrolled face's box, pixels
   bool used = false;        // an embedding was made
   std::string skip_reason;  // when !used
   Embedding embedding;
 };
 
-// "embedder=<id> <file name>; detector=<describe()>; pick=largest"
+// "embedder=<id> <file name>; detector=<describe()>; landmarks=refined; pick=area*confidence"
+// (the last two name the landmark and face-pick rules: entries made under other
+// rules miss)
 std::string cache_context(const Detector& det, const Embedder& emb);
 
 class EmbeddingCache {
