@@ -429,14 +429,41 @@ GST_START_TEST(test_enrolment_helpers) {
   msg = expect_error([&] { facerec::list_dataset((tmp.path / "flat").string()); });
   fail_unless(contains(msg, "person folder"), "%s", msg.c_str());
 
-  // pick_enrolment_face: the largest box, whatever the confidence.
+  // pick_enrolment_face: the largest box area x confidence.
   std::vector<facerec::Face> faces(3);
   faces[0].box = cv::Rect2f(0, 0, 20, 20);
   faces[0].confidence = 0.99f;
-  faces[1].box = cv::Rect2f(50, 50, 60, 70);
+  faces[1].box = cv::Rect2f(50, 50, 60, 70);  // 4200 px x 0.7 = 2940
   faces[1].confidence = 0.7f;
   faces[2].box = cv::Rect2f(10, 10, 30, 30);
   fail_unless_equals_int(facerec::pick_enrolment_face(faces), 1);
+  faces.push_back(faces[1]);
+  faces[3].box = cv::Rect2f(100, 0, 65, 75);  // larger (4875 px) but doubtful: 0.6 -> 2925
+  faces[3].confidence = 0.6f;
+  fail_unless_equals_int(facerec::pick_enrolment_face(faces), 1);
+  faces[3].confidence = 0.61f;  // 2973.75: now it wins
+  fail_unless_equals_int(facerec::pick_enrolment_face(faces), 3);
+  {
+    // A real case: LFW Amelie_Mauresmo_0014 holds her face (~89x125, confidence 0.9999) and a
+    // larger false positive (~103x140, 0.67) in the background; her face must be picked.
+    const std::string path = testutil::testdata() + "/faces/Amelie_Mauresmo/Amelie_Mauresmo_0014.jpg";
+    const cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
+    fail_unless(!img.empty(), "cannot read %s", path.c_str());
+    auto det = facerec::create_detector(facerec::DetectorConfig{});
+    const auto found = det->detect(img);
+    fail_unless(found.size() >= 2, "%s: expected her face and a false positive, found %d", path.c_str(),
+                int(found.size()));
+    size_t largest = 0, surest = 0;
+    for (size_t i = 1; i < found.size(); ++i) {
+      if (found[i].box.area() > found[largest].box.area()) largest = i;
+      if (found[i].confidence > found[surest].confidence) surest = i;
+    }
+    fail_unless(largest != surest, "the largest box is no longer the doubtful one: test premise gone");
+    fail_unless_equals_int(facerec::pick_enrolment_face(found), int(surest));
+    // Her face: it holds both eyes of the landmark net's 5 points.
+    const auto& f = found[surest];
+    fail_unless(f.box.contains(f.landmarks[0]) && f.box.contains(f.landmarks[1]));
+  }
   fail_unless_equals_int(facerec::pick_enrolment_face({}), -1);
 
   // save() into a missing folder names the file.

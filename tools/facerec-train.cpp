@@ -315,7 +315,7 @@ int run(const Args& a) {
       std::cerr << kProg << ": warning: skipped " << im.path << ": " << im.skip_reason << "\n";
     else if (im.faces_found > 1)
       std::cerr << kProg << ": warning: " << im.path << ": " << im.faces_found
-                << " faces found, the largest one was enrolled: check that it is the right person\n";
+                << " faces found, the most prominent one (largest box x confidence) was enrolled: check that it is the right person\n";
   }
   if (labels.size() == 1)
     std::cerr << kProg << ": warning: only one person enrolled: no SVM, faces are recognised by "
@@ -351,7 +351,7 @@ int run(const Args& a) {
        << (n_videos ? " image(s) and frame(s)" : " image(s)") << " (" << cache.path() << ")\n";
   else
     os << "  embedding cache: not used (--no-cache)\n";
-  os << "  images with several faces: " << n_multi << (n_multi ? " (warning: the largest face was used)" : "")
+  os << "  images with several faces: " << n_multi << (n_multi ? " (warning: the most prominent face was used)" : "")
      << "\n";
   for (const auto& im : res.images)
     if (im.used && im.faces_found > 1) os << "    " << im.path << ": " << im.faces_found << " faces\n";

@@ -21,7 +21,7 @@ struct EnrolledImage {
   int faces_found = 0;
   Embedding embedding;
   int frame = -1;          // video frame index (path is the video); -1 for a still image
-  float face_size = 0.f;   // shorter side of the enrolled (largest) face's box, pixels
+  float face_size = 0.f;   // shorter side of the enrolled face's box, pixels
   bool from_cache = false; // the result came from the embedding cache
 };
 
@@ -34,7 +34,9 @@ struct EnrolmentResult {
 // the folder is missing or holds no person folder.
 std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset(const std::string& dir);
 
-// Picks the face to enrol in an image: the largest one. Returns -1 if none.
+// Picks the face to enrol in an image: the most prominent one, i.e. the largest
+// box area x detector confidence (a big but doubtful detection loses to a sure
+// face). Returns -1 if none.
 int pick_enrolment_face(const std::vector<Face>& faces);
 
 // Detects, aligns and embeds every image. progress(i, n) is called per image.
@@ -69,7 +71,7 @@ bool is_image_file(const std::string& path);
 std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset_media(const std::string& dir,
                                                                                  bool include_videos);
 
-// Detects, aligns and embeds the largest face of one image (im.path), through
+// Detects, aligns and embeds the most prominent face of one image (im.path), through
 // the cache when one is given. Never throws for a bad image: sets skip_reason.
 void embed_image(EnrolledImage& im, Detector& det, Embedder& emb, EmbeddingCache* cache = nullptr);
 
