@@ -43,13 +43,27 @@
 //   person (nearest other sample or mean of the other samples: "genuine") and the
 //   person distance to the nearest other person ("impostor", a pessimistic proxy
 //   for an unknown face). t_data minimises the balanced error
-//   (genuine > t)/|genuine| + (impostor <= t)/|impostor| over t in [0.45, 0.6]
-//   (middle of the best range). Leave-one-out genuine distances are larger than at
-//   recognition time (one sample fewer, the mean of fewer samples), so t_data runs
-//   low (~0.49 where 0.52..0.55 is best on the shared data); it is therefore shrunk
-//   towards the 0.55 prior: t = w * t_data + (1 - w) * 0.55, w = n / (n + 50), n =
-//   number of genuine distances. Too little data (< 4 genuine or < 4 impostor
+//   (genuine > t)/|genuine| + (impostor <= t)/|impostor| over t in [0.45, 0.6] in
+//   steps of 0.005; t_data is the middle of the thresholds whose error is within one
+//   sample's worth (1/|genuine| + 1/|impostor|) of the minimum. That tolerance makes the
+//   choice stable: the error curve is flat and ragged near its minimum, and the exact
+//   argmin jumped by up to 0.02 between enrolment splits of the same people.
+//   t_data is then shrunk towards the 0.55 prior: t = w * t_data + (1 - w) * 0.55,
+//   w = n / (n + 50), n = number of genuine distances (for small galleries the proxies
+//   are few and t_data runs low). Too little data (< 4 genuine or < 4 impostor
 //   distances): 0.55.
+//   Measured on ../shared/testdata (default models; 5 enrolment and up to 20 test
+//   images per person, 100 faces_unknown as strangers; the same rules replayed on
+//   embeddings dumped once, over random enrolment splits), known faces named /
+//   strangers rejected, mean (worst):
+//     87 people, 10 enrolment splits: 97.8 (97.0) % / 97.5 (97) %; the exact argmin
+//       gave 98.0 (97.4) % / 97.2 (94) %;
+//     30 random people x 8: 99.1 (98.3) % / 98.1 (95) %;
+//     10 random people x 12: 99.3 (97.6) % / 97.1 (93) %.
+//   The two hardest strangers of faces_unknown stay accepted at any usable threshold
+//   (person distances 0.39 and 0.43; the second, Kim Hong-gul, comes nearest to Kim
+//   Dae-jung, his father), so 97-98 %
+//   is the ceiling for strangers at this gallery size with this embedder.
 #include "facerec/classifier.h"
 
 #include <libsvm/svm.h>
@@ -248,21 +262,23 @@ float choose_distance_threshold(const std::vector<Embedding>& samples,
   }
   if (genuine.size() < kMinGenuine || impostor.size() < kMinImpostor) return kDefaultThreshold;
   if (from_data) *from_data = true;
-  double best = std::numeric_limits<double>::infinity();
-  int best_lo = -1, best_hi = -1;
   const int steps = int(std::lround((kMaxAutoThreshold - kMinAutoThreshold) / 0.005f));
+  std::vector<double> err(size_t(steps + 1));
   for (int k = 0; k <= steps; ++k) {
     const float t = kMinAutoThreshold + 0.005f * float(k);
     const auto fr = std::count_if(genuine.begin(), genuine.end(), [t](float d) { return d > t; });
     const auto fa = std::count_if(impostor.begin(), impostor.end(), [t](float d) { return d <= t; });
-    const double err = double(fr) / double(genuine.size()) + double(fa) / double(impostor.size());
-    if (err < best - 1e-12) {
-      best = err;
-      best_lo = best_hi = k;
-    } else if (std::abs(err - best) <= 1e-12 && best_hi == k - 1) {
+    err[size_t(k)] = double(fr) / double(genuine.size()) + double(fa) / double(impostor.size());
+  }
+  // Every threshold within one sample's worth of the minimum counts as best.
+  const double tol = 1.0 / double(genuine.size()) + 1.0 / double(impostor.size());
+  const double best = *std::min_element(err.begin(), err.end());
+  int best_lo = -1, best_hi = -1;
+  for (int k = 0; k <= steps; ++k)
+    if (err[size_t(k)] <= best + tol + 1e-12) {
+      if (best_lo < 0) best_lo = k;
       best_hi = k;
     }
-  }
   const double t_data = kMinAutoThreshold + 0.005 * double(best_lo + best_hi) / 2.0;
   const double w = double(genuine.size()) / (double(genuine.size()) + kPriorWeight);
   const double t = w * t_data + (1.0 - w) * double(kDefaultThreshold);
