@@ -3,7 +3,8 @@
 //  rates        20 LFW identities with >= 12 images (the first 20, sorted): images
 //               0-4 enrolled, 5-9 tested; 30 faces_unknown images. Trained like
 //               facerec-train (automatic threshold). Asserts closed-set top-1,
-//               known named correctly and unknown rejected rates. The embeddings go
+//               known named correctly and unknown rejected rates (the issue's
+//               targets scaled to the subset). The embeddings go
 //               through an embedding cache: a second pass hits it for every image.
 //               facerec-eval on the same data (through the same cache) reports
 //               the same figures in its JSON output.
@@ -16,6 +17,9 @@
 //               next to 5 LFW people (facerec-train); 20 frames of cap13_edit2.mp4
 //               must be recognised as that person (>= 90 %)
 //  eval_usage   facerec-eval: usage errors exit 2, a missing folder exits 1
+//  full_targets facerec-eval on the whole shared set (87 people, K=5, N=20, 100
+//               strangers) meets the targets: top-1 >= 99.5 %, known named
+//               >= 97 %, strangers rejected >= 97 %
 #include <sys/wait.h>
 
 #include <algorithm>
@@ -208,10 +212,13 @@ GST_START_TEST(test_rates) {
               closed, n, 100.0 * closed / n, correct, 100.0 * correct / n, wrong, rejected,
               n - int(p.tests.size()), unk_rejected, p.unknown_total, 100.0 * unk_rejected / p.unknown_total);
   std::fflush(stdout);
-  fail_unless(closed * 100 >= 97 * n, "closed-set top-1: only %d/%d", closed, n);
-  fail_unless(correct * 100 >= 95 * n, "known faces named correctly: only %d/%d", correct, n);
-  fail_unless(wrong * 100 <= 2 * n, "known faces wrongly named: %d/%d", wrong, n);
-  fail_unless(unk_rejected * 100 >= 90 * p.unknown_total, "unknown faces rejected: only %d/%d", unk_rejected,
+  // The targets (99.5 / 97 / 97 %) scaled to this subset's sizes: 100 test faces
+  // allow 1 closed-set error and 3 known faces not named; 30 strangers allow 2 accepted
+  // (one stranger is 3.3 %; measured: 100 / 98 / 96.7 %).
+  fail_unless(closed * 100 >= 99 * n, "closed-set top-1: only %d/%d", closed, n);
+  fail_unless(correct * 100 >= 97 * n, "known faces named correctly: only %d/%d", correct, n);
+  fail_unless(wrong * 100 <= 1 * n, "known faces wrongly named: %d/%d", wrong, n);
+  fail_unless(unk_rejected * 100 >= 93 * p.unknown_total, "unknown faces rejected: only %d/%d", unk_rejected,
               p.unknown_total);
 
   // facerec-eval on the same data, through the same cache: the same figures.
@@ -499,6 +506,32 @@ GST_START_TEST(test_eval_usage) {
 }
 GST_END_TEST;
 
+// The evaluation on the whole shared set, as the README prints it: 87 people,
+// 5 enrolment images each, up to 20 tested (875 faces), 100 strangers. Targets:
+// closed-set top-1 >= 99.5 %, at the stored operating point known faces named
+// >= 97 % and strangers rejected >= 97 %. About a minute on 2 cores.
+GST_START_TEST(test_full_targets) {
+  const std::string tool = eval_tool();
+  fail_unless(fs::exists(tool), "%s not built", tool.c_str());
+  const std::string faces = testutil::testdata("faces"), unknowns = testutil::testdata("faces_unknown");
+  auto [rc, out] = run_command(quote(tool) + " -q --json --no-cache " + quote(faces) + " --unknowns " +
+                               quote(unknowns) + " 2>&1");
+  std::printf("---- facerec-eval (full shared set) ----\n%s----------------------------------------\n",
+              out.c_str());
+  std::fflush(stdout);
+  fail_unless_equals_int(rc, 0);
+  fail_unless_equals_int(int(json_number(out, "people")), 87);
+  fail_unless_equals_int(int(json_number(out, "test_images")), 875);
+  fail_unless_equals_int(int(json_number(out, "unknown_images")), 100);
+  fail_unless(json_number(out, "closed_set_top1") >= 0.995, "closed-set top-1 %.4f < 0.995",
+              json_number(out, "closed_set_top1"));
+  fail_unless(json_number(out, "known_correct") >= 0.97, "known faces named %.4f < 0.97",
+              json_number(out, "known_correct"));
+  fail_unless(json_number(out, "unknown_rejected") >= 0.97, "strangers rejected %.4f < 0.97",
+              json_number(out, "unknown_rejected"));
+}
+GST_END_TEST;
+
 static Suite* eval_suite(void) {
   Suite* s = suite_create("eval");
   TCase* tc = tcase_create("general");
@@ -509,6 +542,7 @@ static Suite* eval_suite(void) {
   tcase_add_test(tc, test_rates);
   tcase_add_test(tc, test_train_cache);
   tcase_add_test(tc, test_video);
+  tcase_add_test(tc, test_full_targets);
   return s;
 }
 
