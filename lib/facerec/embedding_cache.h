@@ -63,6 +63,13 @@ class EmbeddingCache {
   const CacheEntry* lookup(const std::string& source, int frame = -1);
   void store(const std::string& source, int frame, const CacheEntry& e);
 
+  // Drops every entry that no lookup() hit and no store() wrote since load():
+  // images removed from the dataset, entries of other detectors / embedders or
+  // landmark rules. Returns how many were dropped; save() writes the result.
+  // For a cache that belongs to one dataset (facerec-train's MODEL.cache), not
+  // for one shared between datasets.
+  size_t prune_unused();
+
   size_t size() const { return entries_.size(); }
   size_t hits() const { return hits_; }
   size_t misses() const { return misses_; }
@@ -80,6 +87,7 @@ class EmbeddingCache {
     uint64_t size = 0;
     int64_t mtime_ns = 0;
     CacheEntry entry;
+    bool used = false;  // hit or stored since load()
   };
   bool file_stamp(const std::string& source, std::string* abs, uint64_t* size, int64_t* mtime) const;
 
