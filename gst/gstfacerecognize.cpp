@@ -23,7 +23,10 @@
 // Example:
 //   gst-launch-1.0 filesrc location=clip.mp4 ! decodebin ! videoconvert !
 //       facedetect-dnn ! facerecognize model=people.yml ! videoconvert !
-//       faceoverlay ! autovideosink
+//       facerec-overlay ! autovideosink
+//
+// Faces whose ROI lost its landmarks (videoscale drops ROI params in 1.22) or came
+// from another detector get them from the landmark net (`landmarks-model`).
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -52,6 +55,7 @@
 #include "facemeta.h"
 #include "facerec/aligner.h"
 #include "facerec/classifier.h"
+#include "facerec/detector.h"
 #include "facerec/embedder.h"
 #include "facerec/models.h"
 #include "videoframe.h"
@@ -74,6 +78,7 @@ constexpr size_t kMaxPendingCrops = 8;             // worker queue bound; more a
 struct Settings {
   std::string model;
   std::string embedder;
+  std::string landmarks_model;
   double unknown_threshold = kDefaultUnknownThreshold;
   bool watch = kDefaultWatch;
   bool events = kDefaultEvents;
@@ -165,6 +170,8 @@ struct CropJob {
 struct State {
   std::unique_ptr<facerec::Embedder> embedder;
   std::string embedder_id;
+  // For face ROIs that arrive without landmarks; null: mean face placed in the box.
+  std::unique_ptr<facerec::LandmarkNet> landmarks;
   gint64 start_us = 0;  // monotonic
   // events
   std::map<std::string, Presence> present;
@@ -224,6 +231,7 @@ enum {
   PROP_0,
   PROP_MODEL,
   PROP_EMBEDDER,
+  PROP_LANDMARKS_MODEL,
   PROP_UNKNOWN_THRESHOLD,
   PROP_WATCH,
   PROP_EVENTS,
@@ -486,6 +494,11 @@ static void gst_facerec_recognize_set_property(GObject* object, guint prop_id, c
       s.embedder = v ? v : "";
       break;
     }
+    case PROP_LANDMARKS_MODEL: {
+      const gchar* v = g_value_get_string(value);
+      s.landmarks_model = v ? v : "";
+      break;
+    }
     case PROP_UNKNOWN_THRESHOLD: s.unknown_threshold = g_value_get_double(value); break;
     case PROP_WATCH: s.watch = g_value_get_boolean(value); break;
     case PROP_EVENTS: s.events = g_value_get_boolean(value); break;
@@ -511,6 +524,7 @@ static void gst_facerec_recognize_get_property(GObject* object, guint prop_id, G
   switch (prop_id) {
     case PROP_MODEL: g_value_set_string(value, s.model.c_str()); break;
     case PROP_EMBEDDER: g_value_set_string(value, s.embedder.c_str()); break;
+    case PROP_LANDMARKS_MODEL: g_value_set_string(value, s.landmarks_model.c_str()); break;
     case PROP_UNKNOWN_THRESHOLD: g_value_set_double(value, s.unknown_threshold); break;
     case PROP_WATCH: g_value_set_boolean(value, s.watch); break;
     case PROP_EVENTS: g_value_set_boolean(value, s.events); break;
@@ -546,6 +560,23 @@ static gboolean gst_facerec_recognize_start(GstBaseTransform* trans) {
   }
   GST_INFO_OBJECT(self, "embedder %s (%s), %d-d", state->embedder_id.c_str(),
                   state->embedder->path().c_str(), state->embedder->spec().dim);
+  // Landmark net for faces without landmarks: a named file must load; the default is
+  // optional (only needed when the ROIs lost their params).
+  if (!s.landmarks_model.empty() || !facerec::find_model(facerec::defaults::kLandmarks).empty()) {
+    const std::string lm_file = s.landmarks_model.empty() ? facerec::defaults::kLandmarks : s.landmarks_model;
+    try {
+      state->landmarks = std::make_unique<facerec::LandmarkNet>(lm_file);
+    } catch (const facerec::Error& e) {
+      GST_FACEREC_POST_ERROR(self, "landmarks model", e);
+      return FALSE;
+    } catch (const std::exception& e) {
+      GST_FACEREC_POST_ERROR(self, "landmarks model", facerec::Error(lm_file, e.what()));
+      return FALSE;
+    }
+  } else {
+    GST_WARNING_OBJECT(self, "%s not found on the model path: faces that arrive without landmarks "
+                       "are aligned on the mean face placed in their box", facerec::defaults::kLandmarks);
+  }
 
   std::shared_ptr<LoadedModel> lm;
   if (!s.model.empty()) {
@@ -646,11 +677,6 @@ static void recognize_frame(GstFaceRecRecognize* self, State* st, GstVideoFrame*
       f.has_landmarks = finite;
       f.confidence = static_cast<float>(conf);
     }
-    if (!f.has_landmarks) {
-      // e.g. after videoscale, which drops the params
-      f.landmarks = facerec::landmarks_from_box(f.box);
-      f.has_landmarks = true;
-    }
     rois.push_back(roi);
     faces.push_back(f);
   }
@@ -658,6 +684,24 @@ static void recognize_frame(GstFaceRecRecognize* self, State* st, GstVideoFrame*
 
   bgr = gstfacerec::frame_to_bgr(frame);
   if (bgr.empty()) return;
+
+  // Faces without landmarks (e.g. after videoscale, which drops the params): the
+  // landmark net on their box; its refinement pass makes the points nearly what the
+  // detector's own box gives (lib/landmarks.cpp). Without the net: the mean face.
+  for (facerec::Face& f : faces) {
+    if (f.has_landmarks) continue;
+    if (st->landmarks) {
+      try {
+        st->landmarks->apply(bgr, f);
+      } catch (const std::exception& e) {
+        GST_WARNING_OBJECT(self, "landmark net failed: %s", e.what());
+      }
+    }
+    if (!f.has_landmarks) {
+      f.landmarks = facerec::landmarks_from_box(f.box);
+      f.has_landmarks = true;
+    }
+  }
 
   std::vector<facerec::Embedding> embs;
   try {
@@ -973,6 +1017,15 @@ static void gst_facerec_recognize_class_init(GstFaceRecRecognizeClass* klass) {
                           "Embedding network (.onnx or .t7); a bare name is searched on "
                           "$FACEREC_MODEL_PATH. Empty: the default 128-d embedder "
                           "(faceapi_recognition_128d.onnx)",
+                          "", static_cast<GParamFlags>(flags | GST_PARAM_MUTABLE_READY)));
+  g_object_class_install_property(
+      gobject_class, PROP_LANDMARKS_MODEL,
+      g_param_spec_string("landmarks-model", "Landmarks model",
+                          "Landmark network for face ROIs that arrive without landmarks (after "
+                          "videoscale, which drops ROI params, or from other detectors); a bare "
+                          "name is searched on $FACEREC_MODEL_PATH. Empty: the default "
+                          "(fr_landmark.onnx) when it is found, else the mean face placed in the "
+                          "box (less accurate alignment)",
                           "", static_cast<GParamFlags>(flags | GST_PARAM_MUTABLE_READY)));
   g_object_class_install_property(
       gobject_class, PROP_UNKNOWN_THRESHOLD,

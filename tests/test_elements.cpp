@@ -422,6 +422,9 @@ GST_START_TEST(test_recognize_missing_model) {
   expect_start_error(
       "videotestsrc num-buffers=1 ! facerecognize embedder=/nonexistent/emb.onnx ! fakesink",
       "/nonexistent/emb.onnx");
+  expect_start_error(
+      "videotestsrc num-buffers=1 ! facerecognize landmarks-model=/nonexistent/lm.onnx ! fakesink",
+      "/nonexistent/lm.onnx");
 }
 GST_END_TEST;
 

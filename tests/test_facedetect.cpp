@@ -22,6 +22,11 @@
 #include "common.h"
 #include "gsttest.h"
 #include "facemeta.h"
+#include "facerec/aligner.h"
+#include "facerec/detector.h"
+#include "facerec/embedder.h"
+#include "facerec/enrolment.h"
+#include "facerec/models.h"
 
 namespace {
 
@@ -726,6 +731,69 @@ GST_START_TEST(test_padded_stride) {
 }
 GST_END_TEST;
 
+// Face ROIs that arrive without landmarks (what videoscale leaves, or another detector's
+// boxes): facerecognize runs the landmark net on the box. Its embedding must be the one the
+// library computes for that box with the landmark net, and close to the one made from the
+// detector's own landmarks, closer than the mean-face-in-the-box fallback gets.
+GST_START_TEST(test_box_only_rois_get_landmarks) {
+  auto det = facerec::create_detector(facerec::DetectorConfig{});
+  auto emb = facerec::create_embedder(facerec::defaults::kEmbedder);
+  facerec::LandmarkNet lm("");
+  GstHarness* h = gst_harness_new("facerecognize");
+  double sum_net = 0.0, sum_box = 0.0;
+  int n = 0;
+  for (const auto& person : testutil::pick_identities(10, 10)) {
+    const std::string file = testutil::sorted_images(testutil::testdata("faces/" + person))[0];
+    const cv::Mat img = cv::imread(file, cv::IMREAD_COLOR);
+    fail_unless(!img.empty(), "cannot read %s", file.c_str());
+    const auto faces = det->detect(img);
+    const int k = facerec::pick_enrolment_face(faces);
+    fail_unless(k >= 0, "no face in %s", file.c_str());
+    const facerec::Face& found = faces[size_t(k)];
+    const cv::Rect box(cvRound(found.box.x), cvRound(found.box.y), cvRound(found.box.width),
+                       cvRound(found.box.height));
+    // What the element should do with the bare box.
+    facerec::Face bare;
+    bare.box = cv::Rect2f(box) & cv::Rect2f(0.f, 0.f, float(img.cols), float(img.rows));
+    facerec::Face by_net = bare;
+    lm.apply(img, by_net);
+    facerec::Face by_box = bare;
+    by_box.landmarks = facerec::landmarks_from_box(bare.box);
+    by_box.has_landmarks = true;
+    const auto ref = emb->embed_faces(img, {by_net, by_box, found});
+
+    gst_harness_set_src_caps_str(h, caps_string(GST_VIDEO_FORMAT_BGR, img.cols, img.rows).c_str());
+    GstBuffer* in = make_buffer(img, GST_VIDEO_FORMAT_BGR);
+    auto* roi = gst_buffer_add_video_region_of_interest_meta(in, GST_FACEREC_ROI_TYPE, guint(box.x), guint(box.y),
+                                                             guint(box.width), guint(box.height));
+    roi->id = 1;
+    fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
+    GstBuffer* out = gst_harness_pull(h);
+    GstFaceRecEmbeddingMeta* em = gst_buffer_get_facerec_embedding_meta(out, 1);
+    fail_unless(em != nullptr && em->dim == 128);
+    auto dist = [&](const facerec::Embedding& e) {
+      double d = 0.0;
+      for (guint j = 0; j < em->dim; ++j) d += (em->data[j] - e[j]) * (em->data[j] - e[j]);
+      return std::sqrt(d);
+    };
+    const double d_lib = dist(ref[0]), d_det = dist(ref[2]);
+    const double d_box_det = std::sqrt(cv::norm(cv::Mat(ref[1]) - cv::Mat(ref[2]), cv::NORM_L2SQR));
+    g_print("%s: element vs lib %.2g, vs detector landmarks %.3f (mean face in the box: %.3f)\n",
+            file.c_str(), d_lib, d_det, d_box_det);
+    fail_unless(d_lib < 1e-4, "%s: element embedding differs from the library's (%.3g)", file.c_str(), d_lib);
+    fail_unless(d_det < 0.15, "%s: %.3f from the embedding with the detector's landmarks", file.c_str(), d_det);
+    sum_net += d_det;
+    sum_box += d_box_det;
+    ++n;
+    gst_buffer_unref(out);
+  }
+  gst_harness_teardown(h);
+  g_print("mean distance to the detector-landmark embedding: landmark net %.3f, mean face %.3f (%d faces)\n",
+          sum_net / n, sum_box / n, n);
+  fail_unless(sum_net < 0.5 * sum_box, "the landmark net does not beat the mean-face fallback");
+}
+GST_END_TEST;
+
 // ---------------------------------------------------------------------------
 // videoscale downstream
 
@@ -824,6 +892,7 @@ static Suite* facedetect_suite(void) {
   tcase_add_test(tc, test_bad_model_files);
   tcase_add_test(tc, test_padded_stride);
   tcase_add_test(tc, test_videoscale_downstream);
+  tcase_add_test(tc, test_box_only_rois_get_landmarks);
   return s;
 }
 
