@@ -2,6 +2,7 @@
 #pragma once
 
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include <gst/video/video.h>
@@ -131,6 +132,33 @@ inline std::vector<GstVideoRegionOfInterestMeta*> face_rois(GstBuffer* buf) {
 inline cv::Rect roi_rect(const GstVideoRegionOfInterestMeta* r) {
   return cv::Rect(static_cast<int>(r->x), static_cast<int>(r->y), static_cast<int>(r->w),
                   static_cast<int>(r->h));
+}
+
+// Runs the gst-launch style `desc` to PAUSED; expects the state change to fail with a
+// RESOURCE error whose message or debug text names `needle` (usually the file).
+inline void expect_start_error(const std::string& desc, const std::string& needle) {
+  GError* err = nullptr;
+  GstElement* pipe = gst_parse_launch(desc.c_str(), &err);
+  fail_unless(pipe != nullptr, "parse: %s", err ? err->message : "?");
+  g_clear_error(&err);
+  GstBus* bus = gst_element_get_bus(pipe);
+  fail_unless_equals_int(gst_element_set_state(pipe, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  GstMessage* msg = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless(msg != nullptr, "no ERROR message for %s", desc.c_str());
+  GError* gerr = nullptr;
+  gchar* dbg = nullptr;
+  gst_message_parse_error(msg, &gerr, &dbg);
+  const std::string text = std::string(gerr->message) + " | " + (dbg ? dbg : "");
+  g_print("  %s\n    -> %s\n", desc.c_str(), gerr->message);
+  fail_unless(text.find(needle) != std::string::npos, "error '%s' does not name '%s'", text.c_str(),
+              needle.c_str());
+  fail_unless(gerr->domain == GST_RESOURCE_ERROR, "not a RESOURCE error: %s", gerr->message);
+  g_error_free(gerr);
+  g_free(dbg);
+  gst_message_unref(msg);
+  gst_element_set_state(pipe, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(pipe);
 }
 
 }  // namespace testutil

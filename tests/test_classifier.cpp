@@ -25,6 +25,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "common.h"
+#include "train.h"
 #include "facerec/classifier.h"
 #include "facerec/detector.h"
 #include "facerec/embedder.h"
@@ -50,26 +51,7 @@ using testutil::pick_identities;
 
 using testutil::TempDir;
 
-// Default detector + embedder, the same as the elements and facerec-train use.
-struct Nets {
-  std::unique_ptr<facerec::Detector> det;
-  std::unique_ptr<facerec::Embedder> emb;
-  Nets() {
-    det = facerec::create_detector(facerec::DetectorConfig{});
-    emb = facerec::create_embedder(facerec::defaults::kEmbedder);
-  }
-  // Embedding of the largest face, nullopt when no face is found.
-  std::optional<Embedding> embed(const std::string& path) {
-    const cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
-    fail_unless(!img.empty(), "cannot read %s", path.c_str());
-    const auto faces = det->detect(img);
-    const int k = facerec::pick_enrolment_face(faces);
-    if (k < 0) return std::nullopt;
-    auto e = emb->embed_faces(img, {faces[size_t(k)]});
-    fail_unless(e.size() == 1);
-    return e[0];
-  }
-};
+using testutil::Nets;
 
 bool same_match(const Match& a, const Match& b) {
   return a.known == b.known && a.label_id == b.label_id && a.label == b.label && a.score == b.score &&

@@ -39,6 +39,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "common.h"
+#include "train.h"
 #include "facerec/classifier.h"
 #include "facerec/detector.h"
 #include "facerec/embedder.h"
@@ -67,15 +68,7 @@ using testutil::pick_identities;
 
 using testutil::TempDir;
 
-struct Nets {
-  std::unique_ptr<facerec::Detector> det;
-  std::unique_ptr<facerec::Embedder> emb;
-  Nets() {
-    det = facerec::create_detector(facerec::DetectorConfig{});
-    emb = facerec::create_embedder(facerec::defaults::kEmbedder);
-  }
-  std::string context() const { return facerec::cache_context(*det, *emb); }
-};
+using testutil::Nets;
 
 using testutil::contains;
 

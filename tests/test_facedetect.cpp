@@ -132,31 +132,7 @@ void write_file(const std::string& path, int bytes) {
   for (int i = 0; i < bytes; ++i) f.put(static_cast<char>((i * 7919 + 13) & 0xff));
 }
 
-// Runs `desc` to PAUSED; expects a failure and a RESOURCE ERROR naming `needle`.
-void expect_start_error(const std::string& desc, const std::string& needle) {
-  GError* err = nullptr;
-  GstElement* pipe = gst_parse_launch(desc.c_str(), &err);
-  fail_unless(pipe != nullptr, "parse: %s", err ? err->message : "?");
-  g_clear_error(&err);
-  GstBus* bus = gst_element_get_bus(pipe);
-  const GstStateChangeReturn ret = gst_element_set_state(pipe, GST_STATE_PAUSED);
-  fail_unless_equals_int(ret, GST_STATE_CHANGE_FAILURE);
-  GstMessage* msg = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
-  fail_unless(msg != nullptr, "no ERROR message for %s", desc.c_str());
-  GError* gerr = nullptr;
-  gchar* dbg = nullptr;
-  gst_message_parse_error(msg, &gerr, &dbg);
-  g_print("  %s\n    -> %s\n", desc.c_str(), gerr->message);
-  fail_unless(std::string(gerr->message).find(needle) != std::string::npos,
-              "error '%s' does not name '%s'", gerr->message, needle.c_str());
-  fail_unless(gerr->domain == GST_RESOURCE_ERROR);
-  g_error_free(gerr);
-  g_free(dbg);
-  gst_message_unref(msg);
-  gst_element_set_state(pipe, GST_STATE_NULL);
-  gst_object_unref(bus);
-  gst_object_unref(pipe);
-}
+using testutil::expect_start_error;
 
 }  // namespace
 

@@ -29,6 +29,7 @@
 
 #include "common.h"
 #include "gsttest.h"
+#include "train.h"
 #include "facemeta.h"
 #include "facerec/classifier.h"
 #include "facerec/detector.h"
@@ -237,8 +238,7 @@ const TrainedModel& trained_model() {
   TrainedModel& tm = model_slot();
   if (!tm.path.empty()) return tm;
   constexpr int kPeople = 3, kTrain = 5;
-  auto det = facerec::create_detector(facerec::DetectorConfig{});
-  auto emb = facerec::create_embedder(facerec::defaults::kEmbedder);
+  testutil::Nets nets;
   std::vector<facerec::Embedding> samples;
   std::vector<int> ids;
   for (auto& [person, images] : facerec::list_dataset(testutil::testdata("faces"))) {
@@ -248,19 +248,15 @@ const TrainedModel& trained_model() {
     tm.labels.push_back(person);
     tm.test_images.push_back(images[kTrain]);
     for (int i = 0; i < kTrain; ++i) {
-      cv::Mat img = cv::imread(images[i], cv::IMREAD_COLOR);
-      fail_if(img.empty(), "cannot read %s", images[i].c_str());
-      auto faces = det->detect(img);
-      const int k = facerec::pick_enrolment_face(faces);
-      if (k < 0) continue;
-      auto e = emb->embed_faces(img, {faces[static_cast<size_t>(k)]});
-      samples.push_back(e.at(0));
+      const auto e = nets.embed(images[i]);
+      if (!e) continue;
+      samples.push_back(*e);
       ids.push_back(id);
     }
     if (static_cast<int>(tm.labels.size()) == kPeople) break;
   }
   fail_unless_equals_int(tm.labels.size(), kPeople);
-  facerec::Classifier clf = facerec::Classifier::train(samples, ids, tm.labels, emb->spec().id);
+  facerec::Classifier clf = facerec::Classifier::train(samples, ids, tm.labels, nets.emb->spec().id);
   gchar* dir = g_dir_make_tmp("facerec-ovx-model-XXXXXX", nullptr);
   fail_unless(dir != nullptr);
   tm.path = std::string(dir) + "/people.yml";
@@ -618,28 +614,7 @@ GstBuffer* grey_buffer(const GstVideoInfo& info, GstClockTime pts) {
   return buf;
 }
 
-// Runs `desc` to PAUSED; expects a failure and a RESOURCE ERROR naming `needle`.
-void expect_start_error(const std::string& desc, const std::string& needle) {
-  GError* err = nullptr;
-  GstElement* pipe = gst_parse_launch(desc.c_str(), &err);
-  fail_unless(pipe != nullptr, "parse: %s", err ? err->message : "?");
-  g_clear_error(&err);
-  GstBus* bus = gst_element_get_bus(pipe);
-  fail_unless_equals_int(gst_element_set_state(pipe, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
-  GstMessage* msg = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
-  fail_unless(msg != nullptr, "no ERROR message for %s", desc.c_str());
-  GError* gerr = nullptr;
-  gst_message_parse_error(msg, &gerr, nullptr);
-  g_print("  error message: %s\n", gerr->message);
-  fail_unless(std::string(gerr->message).find(needle) != std::string::npos,
-              "error '%s' does not name '%s'", gerr->message, needle.c_str());
-  fail_unless(gerr->domain == GST_RESOURCE_ERROR);
-  g_error_free(gerr);
-  gst_message_unref(msg);
-  gst_element_set_state(pipe, GST_STATE_NULL);
-  gst_object_unref(bus);
-  gst_object_unref(pipe);
-}
+using testutil::expect_start_error;
 
 }  // namespace
 

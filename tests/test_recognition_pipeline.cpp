@@ -17,6 +17,7 @@
 
 #include "common.h"
 #include "gsttest.h"
+#include "train.h"
 #include "facemeta.h"
 #include "facerec/classifier.h"
 #include "facerec/detector.h"
@@ -63,22 +64,16 @@ struct Training {
 Training enrol(const Split& s) {
   Training t;
   t.labels = s.labels;
-  auto det = facerec::create_detector(facerec::DetectorConfig{});
-  auto emb = facerec::create_embedder(facerec::defaults::kEmbedder);
-  t.embedder_id = emb->spec().id;
+  testutil::Nets nets;
+  t.embedder_id = nets.emb->spec().id;
   for (size_t l = 0; l < s.labels.size(); ++l) {
     for (const std::string& path : s.train[l]) {
-      cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
-      fail_if(img.empty(), "cannot read %s", path.c_str());
-      auto faces = det->detect(img);
-      const int k = facerec::pick_enrolment_face(faces);
-      if (k < 0) {
+      const auto e = nets.embed(path);
+      if (!e) {
         g_print("  enrolment: no face in %s, skipped\n", path.c_str());
         continue;
       }
-      auto e = emb->embed_faces(img, {faces[static_cast<size_t>(k)]});
-      fail_unless_equals_int(e.size(), 1);
-      t.samples.push_back(e[0]);
+      t.samples.push_back(*e);
       t.ids.push_back(static_cast<int>(l));
     }
   }

