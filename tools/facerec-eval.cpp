@@ -76,90 +76,44 @@ void print_help(std::ostream& os) {
 
 [[noreturn]] void usage_error(const std::string& msg) { cli::usage_error(kProg, msg); }
 
-double parse_number(const std::string& opt, const std::string& v) { return cli::parse_number(kProg, opt, v); }
-
-int parse_int(const std::string& opt, const std::string& v, long lo, long hi) {
-  return cli::parse_int(kProg, opt, v, lo, hi);
-}
-
-struct Args {
+// Shared options (detector, embedder, kernel, C, threshold, cache, no_cache, quiet)
+// come from cli::ModelOptions.
+struct Args : cli::ModelOptions {
   std::string dataset;
   std::string unknowns;
   int k = 5;
   int n = 20;
-  double threshold = 0.0;
   bool has_seed = false;
   unsigned seed = 0;
-  std::string cache;
-  bool no_cache = false;
-  std::string detector;
-  std::string embedder;
-  std::string kernel = "linear";
-  double C = 10.0;
   bool json = false;
-  bool quiet = false;
 };
 
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    std::string opt = arg, inline_val;
-    bool has_inline = false;
-    if (arg.rfind("--", 0) == 0) {
-      const auto eq = arg.find('=');
-      if (eq != std::string::npos) {
-        opt = arg.substr(0, eq);
-        inline_val = arg.substr(eq + 1);
-        has_inline = true;
-      }
-    }
-    auto get = [&](const std::string& o) -> std::string {
-      if (has_inline) return inline_val;
-      if (i + 1 >= argc) usage_error("option " + o + " needs a value");
-      return argv[++i];
-    };
+  cli::ArgReader r(kProg, argc, argv);
+  while (r.next()) {
+    const std::string& opt = r.opt();
     if (opt == "-h" || opt == "--help") {
       print_help(std::cout);
       std::exit(0);
+    } else if (cli::parse_model_option(kProg, r, a)) {
     } else if (opt == "--unknowns") {
-      a.unknowns = get(opt);
+      a.unknowns = r.value();
     } else if (opt == "-k" || opt == "--enrol") {
-      a.k = parse_int(opt, get(opt), 1, 100000);
+      a.k = r.whole(1, 100000);
     } else if (opt == "-n" || opt == "--test") {
-      a.n = parse_int(opt, get(opt), 1, 100000);
-    } else if (opt == "--threshold") {
-      a.threshold = parse_number(opt, get(opt));
-      if (!(a.threshold > 0.0)) usage_error("--threshold must be > 0");
+      a.n = r.whole(1, 100000);
     } else if (opt == "--seed") {
-      a.seed = unsigned(parse_int(opt, get(opt), 0, std::numeric_limits<int>::max()));
+      a.seed = unsigned(r.whole(0, std::numeric_limits<int>::max()));
       a.has_seed = true;
-    } else if (opt == "--cache") {
-      a.cache = get(opt);
-      if (a.cache.empty()) usage_error("--cache needs a file name");
-    } else if (opt == "--no-cache") {
-      a.no_cache = true;
-    } else if (opt == "--detector") {
-      a.detector = get(opt);
-    } else if (opt == "--embedder") {
-      a.embedder = get(opt);
-    } else if (opt == "--kernel") {
-      a.kernel = get(opt);
-      if (a.kernel != "linear" && a.kernel != "rbf")
-        usage_error("--kernel must be linear or rbf, got '" + a.kernel + "'");
-    } else if (opt == "--C" || opt == "-C") {
-      a.C = parse_number(opt, get(opt));
-      if (!(a.C > 0.0)) usage_error("--C must be > 0");
     } else if (opt == "--json") {
       a.json = true;
-    } else if (opt == "-q" || opt == "--quiet") {
-      a.quiet = true;
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      usage_error("unknown option '" + arg + "'");
+    } else if (r.is_option()) {
+      usage_error("unknown option '" + r.arg() + "'");
     } else if (a.dataset.empty()) {
-      a.dataset = arg;
+      a.dataset = r.arg();
     } else {
-      usage_error("unexpected argument '" + arg + "' (only one DATASET)");
+      usage_error("unexpected argument '" + r.arg() + "' (only one DATASET)");
     }
   }
   if (a.dataset.empty()) usage_error("missing DATASET folder");

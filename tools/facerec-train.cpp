@@ -71,86 +71,39 @@ void print_help(std::ostream& os) {
 
 [[noreturn]] void usage_error(const std::string& msg) { cli::usage_error(kProg, msg); }
 
-double parse_number(const std::string& opt, const std::string& v) { return cli::parse_number(kProg, opt, v); }
-
-struct Args {
+// Shared options (detector, embedder, kernel, C, threshold, cache, no_cache, quiet)
+// come from cli::ModelOptions.
+struct Args : cli::ModelOptions {
   std::string dataset;
   std::string output;
-  std::string detector;
-  std::string embedder;
-  std::string kernel = "linear";
-  double C = 10.0;
-  double threshold = 0.0;
-  bool quiet = false;
-  std::string cache;
-  bool no_cache = false;
   int video_step = 10;
   int video_max_frames = 50;
   int video_min_face = 60;
 };
 
-int parse_int(const std::string& opt, const std::string& v, long lo, long hi) {
-  return cli::parse_int(kProg, opt, v, lo, hi);
-}
-
 Args parse_args(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&](const std::string& opt) -> std::string {
-      if (i + 1 >= argc) usage_error("option " + opt + " needs a value");
-      return argv[++i];
-    };
-    // --opt=value form
-    std::string opt = arg, inline_val;
-    bool has_inline = false;
-    if (arg.rfind("--", 0) == 0) {
-      const auto eq = arg.find('=');
-      if (eq != std::string::npos) {
-        opt = arg.substr(0, eq);
-        inline_val = arg.substr(eq + 1);
-        has_inline = true;
-      }
-    }
-    auto get = [&](const std::string& o) { return has_inline ? inline_val : value(o); };
+  cli::ArgReader r(kProg, argc, argv);
+  while (r.next()) {
+    const std::string& opt = r.opt();
     if (opt == "-h" || opt == "--help") {
       print_help(std::cout);
       std::exit(0);
+    } else if (cli::parse_model_option(kProg, r, a)) {
     } else if (opt == "-o" || opt == "--output") {
-      a.output = get(opt);
-    } else if (opt == "--detector") {
-      a.detector = get(opt);
-    } else if (opt == "--embedder") {
-      a.embedder = get(opt);
-    } else if (opt == "--kernel") {
-      a.kernel = get(opt);
-      if (a.kernel != "linear" && a.kernel != "rbf")
-        usage_error("--kernel must be linear or rbf, got '" + a.kernel + "'");
-    } else if (opt == "--C" || opt == "-C") {
-      a.C = parse_number(opt, get(opt));
-      if (!(a.C > 0.0)) usage_error("--C must be > 0");
-    } else if (opt == "--threshold") {
-      a.threshold = parse_number(opt, get(opt));
-      if (!(a.threshold > 0.0)) usage_error("--threshold must be > 0");
-    } else if (opt == "--cache") {
-      a.cache = get(opt);
-      if (a.cache.empty()) usage_error("--cache needs a file name");
-    } else if (opt == "--no-cache") {
-      a.no_cache = true;
+      a.output = r.value();
     } else if (opt == "--video-step") {
-      a.video_step = parse_int(opt, get(opt), 1, 1000000);
+      a.video_step = r.whole(1, 1000000);
     } else if (opt == "--video-max-frames") {
-      a.video_max_frames = parse_int(opt, get(opt), 0, 1000000);
+      a.video_max_frames = r.whole(0, 1000000);
     } else if (opt == "--video-min-face") {
-      a.video_min_face = parse_int(opt, get(opt), 0, 100000);
-    } else if (opt == "-q" || opt == "--quiet") {
-      a.quiet = true;
-    } else if (arg.size() > 1 && arg[0] == '-') {
-      usage_error("unknown option '" + arg + "'");
+      a.video_min_face = r.whole(0, 100000);
+    } else if (r.is_option()) {
+      usage_error("unknown option '" + r.arg() + "'");
     } else if (a.dataset.empty()) {
-      a.dataset = arg;
+      a.dataset = r.arg();
     } else {
-      usage_error("unexpected argument '" + arg + "' (only one DATASET)");
+      usage_error("unexpected argument '" + r.arg() + "' (only one DATASET)");
     }
   }
   if (a.dataset.empty()) usage_error("missing DATASET folder");
