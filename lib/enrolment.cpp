@@ -39,6 +39,18 @@ bool is_video_file(const std::string& path) {
   return ext == ".mp4" || ext == ".webm" || ext == ".mkv" || ext == ".avi" || ext == ".mov";
 }
 
+std::vector<std::string> list_media(const std::string& dir, bool include_videos) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> files;
+  for (const auto& f : fs::directory_iterator(dir)) {  // throws fs::filesystem_error
+    if (is_hidden(f.path()) || !f.is_regular_file()) continue;
+    const std::string path = f.path().string();
+    if (is_image_file(path) || (include_videos && is_video_file(path))) files.push_back(path);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset(const std::string& dir) {
   return list_dataset_media(dir, false);
 }
@@ -55,14 +67,7 @@ std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset_media
   try {
     for (const auto& entry : fs::directory_iterator(dir)) {
       if (is_hidden(entry.path()) || !entry.is_directory()) continue;
-      std::vector<std::string> images;
-      for (const auto& f : fs::directory_iterator(entry.path())) {
-        if (is_hidden(f.path()) || !f.is_regular_file()) continue;
-        if (!is_image_file(f.path().string()) && !(include_videos && is_video_file(f.path().string()))) continue;
-        images.push_back(f.path().string());
-      }
-      std::sort(images.begin(), images.end());
-      people.emplace_back(entry.path().filename().string(), std::move(images));
+      people.emplace_back(entry.path().filename().string(), list_media(entry.path().string(), include_videos));
     }
   } catch (const fs::filesystem_error& e) {
     throw Error(dir, std::string("cannot list the dataset: ") + e.what());

@@ -122,19 +122,15 @@ Args parse_args(int argc, char** argv) {
 }
 
 std::vector<std::string> list_images(const std::string& dir) {
-  namespace fs = std::filesystem;
   std::error_code ec;
-  if (!fs::is_directory(dir, ec))
+  if (!std::filesystem::is_directory(dir, ec))
     throw facerec::Error(dir, "unknowns folder not found: give a folder of face images of people not enrolled");
   std::vector<std::string> v;
-  for (const auto& e : fs::directory_iterator(dir, ec)) {
-    if (!e.is_regular_file()) continue;
-    const std::string name = e.path().filename().string();
-    if (name.empty() || name[0] == '.') continue;
-    if (facerec::is_image_file(e.path().string())) v.push_back(e.path().string());
+  try {
+    v = facerec::list_media(dir);
+  } catch (const std::filesystem::filesystem_error& e) {
+    throw facerec::Error(dir, std::string("cannot list the unknowns folder: ") + e.what());
   }
-  if (ec) throw facerec::Error(dir, "cannot list the unknowns folder: " + ec.message());
-  std::sort(v.begin(), v.end());
   if (v.empty()) throw facerec::Error(dir, "unknowns folder holds no image (.jpg, .jpeg, .png, .bmp)");
   return v;
 }

@@ -30,6 +30,11 @@ struct EnrolmentResult {
   std::vector<EnrolledImage> images;
 };
 
+// The images (and with include_videos, the videos) directly in `dir`, sorted by
+// path, hidden files skipped. Throws std::filesystem::filesystem_error when the
+// folder cannot be read.
+std::vector<std::string> list_media(const std::string& dir, bool include_videos = false);
+
 // Lists DATASET/<person>/<image> (jpg, jpeg, png, bmp; sorted). Throws Error if
 // the folder is missing or holds no person folder.
 std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset(const std::string& dir);
