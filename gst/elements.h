@@ -35,6 +35,9 @@ void post_facerec_error(GstElement* element, const char* what, const facerec::Er
 // map would copy shared memory) and without a second ref (metas are added to buf,
 // which must stay writable), then calls frame_fn.
 namespace gstfacerec {
+// Adds always "sink" and "src" pad templates with the same caps (a filter element).
+void add_filter_pad_templates(GstElementClass* element_class, const char* caps);
+
 GstFlowReturn transform_ip_read_only(GstBaseTransform* trans, GstBuffer* buf,
                                      GstFlowReturn (*frame_fn)(GstVideoFilter*, GstVideoFrame*));
 }  // namespace gstfacerec

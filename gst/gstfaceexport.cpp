@@ -525,12 +525,7 @@ static void gst_facerec_export_class_init(GstFaceRecExportClass* klass) {
                            "facerecognize, null without one) as \"embedding\"",
                            kDefaultEmbeddings, playing_flags));
 
-  GstCaps* caps = gst_caps_from_string("video/x-raw(ANY)");
-  gst_element_class_add_pad_template(element_class,
-                                     gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template(element_class,
-                                     gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref(caps);
+  gstfacerec::add_filter_pad_templates(element_class, "video/x-raw(ANY)");
 
   gst_element_class_set_static_metadata(
       element_class, "Face metadata export", "Filter/Analyzer/Video",

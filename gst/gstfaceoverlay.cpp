@@ -492,13 +492,8 @@ static void gst_facerec_overlay_class_init(GstFaceRecOverlayClass* klass) {
                         GST_FACEREC_TYPE_LABEL_POSITION, kDefaultLabelPosition, flags));
   gst_type_mark_as_plugin_api(GST_FACEREC_TYPE_LABEL_POSITION, static_cast<GstPluginAPIFlags>(0));
 
-  GstCaps* caps = gst_caps_from_string(GST_VIDEO_CAPS_MAKE(
+  gstfacerec::add_filter_pad_templates(element_class, GST_VIDEO_CAPS_MAKE(
       "{ " GST_FACEREC_PACKED_RGB_FORMATS ", " GST_FACEREC_OVERLAY_YUV_FORMATS " }"));
-  gst_element_class_add_pad_template(element_class,
-                                     gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template(element_class,
-                                     gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref(caps);
 
   gst_element_class_set_static_metadata(
       element_class, "Face overlay", "Filter/Effect/Video",

@@ -1081,12 +1081,7 @@ static void gst_facerec_recognize_class_init(GstFaceRecRecognizeClass* klass) {
                        "files (those already there count). 0: no limit",
                        0, G_MAXINT, kDefaultMaxUnknownCrops, playing));
 
-  GstCaps* caps = gst_caps_from_string(GST_VIDEO_CAPS_MAKE("{ " GST_FACEREC_ANALYSIS_FORMATS " }"));
-  gst_element_class_add_pad_template(element_class,
-                                     gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
-  gst_element_class_add_pad_template(element_class,
-                                     gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
-  gst_caps_unref(caps);
+  gstfacerec::add_filter_pad_templates(element_class, GST_VIDEO_CAPS_MAKE("{ " GST_FACEREC_ANALYSIS_FORMATS " }"));
 
   gst_element_class_set_static_metadata(
       element_class, "Face recognizer (OpenCV DNN)", "Filter/Analyzer/Video",

@@ -9,6 +9,13 @@
 
 namespace gstfacerec {
 
+void add_filter_pad_templates(GstElementClass* element_class, const char* caps_str) {
+  GstCaps* caps = gst_caps_from_string(caps_str);
+  gst_element_class_add_pad_template(element_class, gst_pad_template_new("sink", GST_PAD_SINK, GST_PAD_ALWAYS, caps));
+  gst_element_class_add_pad_template(element_class, gst_pad_template_new("src", GST_PAD_SRC, GST_PAD_ALWAYS, caps));
+  gst_caps_unref(caps);
+}
+
 GstFlowReturn transform_ip_read_only(GstBaseTransform* trans, GstBuffer* buf,
                                      GstFlowReturn (*frame_fn)(GstVideoFilter*, GstVideoFrame*)) {
   GstVideoFilter* filter = GST_VIDEO_FILTER(trans);
