@@ -97,7 +97,6 @@ cv::Matx23d fit_mean_face(const std::vector<cv::Point2f>& pts) {
 struct LandmarkNet::Impl {
   std::string path;
   cv::dnn::Net net;
-  std::vector<cv::Point2f> points68;
   bool refine_points = true;
 
   // The net on one 64x64 crop: 68 points in crop units (0..1).
@@ -129,8 +128,8 @@ struct LandmarkNet::Impl {
     return n;
   }
 
-  // Refinement pass over points68 (see the top of this file).
-  void refine(const cv::Mat& bgr) {
+  // Refinement pass over the 68 points (see the top of this file), in place.
+  void refine(const cv::Mat& bgr, std::vector<cv::Point2f>& points68) {
     const cv::Matx23d s = fit_mean_face(points68);
     // Crop pixel (u, v), continuous, 0..64 -> mean-face units -> image.
     const double ax = 1.0 / (kInput * kScaleX), ay = 1.0 / (kInput * kScaleY);
@@ -159,10 +158,7 @@ LandmarkNet::LandmarkNet(const std::string& path, bool refine) : impl_(std::make
 
 LandmarkNet::~LandmarkNet() = default;
 
-const std::vector<cv::Point2f>& LandmarkNet::last_points68() const { return impl_->points68; }
-
 void LandmarkNet::apply(const cv::Mat& bgr, Face& face) {
-  impl_->points68.clear();
   // Pass 1: the detector box, clamped to the image, resized to 64x64 (as the original JS).
   const cv::Rect img_rect(0, 0, bgr.cols, bgr.rows);
   cv::Rect crop(static_cast<int>(std::floor(face.box.x)), static_cast<int>(std::floor(face.box.y)),
@@ -178,13 +174,13 @@ void LandmarkNet::apply(const cv::Mat& bgr, Face& face) {
   cv::Mat patch;
   cv::resize(bgr(crop), patch, cv::Size(kInput, kInput));
   const std::vector<cv::Point2f> n = impl_->run(patch);
-  impl_->points68.resize(68);
+  std::vector<cv::Point2f> points68(n.size());
   for (size_t i = 0; i < n.size(); ++i)
-    impl_->points68[i] = cv::Point2f(n[i].x * float(crop.width) + float(crop.x), n[i].y * float(crop.height) + float(crop.y));
+    points68[i] = cv::Point2f(n[i].x * float(crop.width) + float(crop.x), n[i].y * float(crop.height) + float(crop.y));
   // Pass 2: upright, canonically framed crop around the face found by pass 1.
-  if (impl_->refine_points) impl_->refine(bgr);
+  if (impl_->refine_points) impl_->refine(bgr, points68);
 
-  const auto& q = impl_->points68;
+  const auto& q = points68;
   auto mean = [&q](int a, int b) {
     cv::Point2f s(0.f, 0.f);
     for (int i = a; i <= b; ++i) s += q[size_t(i)];

@@ -60,8 +60,6 @@ class LandmarkNet {
   LandmarkNet& operator=(const LandmarkNet&) = delete;
   // Fills face.landmarks from face.box. bgr is the whole image.
   void apply(const cv::Mat& bgr, Face& face);
-  // The raw 68 points of the last apply() (image pixels), for overlays and tests.
-  const std::vector<cv::Point2f>& last_points68() const;
 
  private:
   struct Impl;
