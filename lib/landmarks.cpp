@@ -115,8 +115,10 @@ struct LandmarkNet::Impl {
       net.setInput(blob);
       out = net.forward();
     } catch (const cv::Exception& e) {
-      throw Error(path, std::string("landmark net failed to run (wrong or corrupt model; "
-                                    "re-download it with models/fetch-models.sh): ") +
+      throw Error(path, std::string("landmark net failed to run: not the 68-point landmark net "
+                                    "(fr_landmark.onnx: 64x64 gray in, 136 values out) or a corrupt "
+                                    "file; give that model or re-download it with "
+                                    "models/fetch-models.sh. OpenCV said: ") +
                             e.what());
     }
     if (out.total() < 136)
@@ -154,6 +156,9 @@ LandmarkNet::LandmarkNet(const std::string& path, bool refine) : impl_(std::make
   impl_->refine_points = refine;
   impl_->path = resolve_model(path.empty() ? std::string(defaults::kLandmarks) : path);
   impl_->net = detail::read_dnn(impl_->path, "");
+  // A loadable network that is not a 68-point landmark net (another model of the
+  // package, say) fails here, naming the file, rather than on every face later.
+  impl_->run(cv::Mat(kInput, kInput, CV_8UC1, cv::Scalar(128)));
 }
 
 LandmarkNet::~LandmarkNet() = default;

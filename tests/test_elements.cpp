@@ -20,6 +20,7 @@
 #include "common.h"
 #include "gsttest.h"
 #include "facemeta.h"
+#include "facerec/models.h"
 
 namespace {
 
@@ -399,6 +400,11 @@ GST_START_TEST(test_recognize_missing_model) {
   expect_start_error(
       "videotestsrc num-buffers=1 ! facerecognize landmarks-model=/nonexistent/lm.onnx ! fakesink",
       "/nonexistent/lm.onnx");
+  // A real network that is not a landmark net (the embedder): refused at start.
+  const std::string not_landmarks = facerec::find_model(facerec::defaults::kEmbedder);
+  fail_if(not_landmarks.empty(), "%s not on the model path", facerec::defaults::kEmbedder);
+  expect_start_error("videotestsrc num-buffers=1 ! facerecognize landmarks-model=" + not_landmarks + " ! fakesink",
+                     not_landmarks + ": landmark net failed to run: not the 68-point landmark net");
 }
 GST_END_TEST;
 
