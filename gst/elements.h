@@ -45,6 +45,27 @@ GstFlowReturn transform_ip_read_only(GstBaseTransform* trans, GstBuffer* buf,
 #define GST_FACEREC_POST_ERROR(el, what, err) \
   gstfacerec::post_facerec_error(GST_ELEMENT(el), what, err, __FILE__, GST_FUNCTION, __LINE__)
 
+namespace gstfacerec {
+// Runs load() (a model load in start()); a facerec::Error is posted as it is, any
+// other exception as an error naming `file`. Returns false when something was posted.
+template <typename Fn>
+bool load_or_post(GstElement* element, const char* what, const std::string& file, Fn&& load,
+                  const char* src, const char* func, int line) {
+  try {
+    load();
+    return true;
+  } catch (const facerec::Error& e) {
+    post_facerec_error(element, what, e, src, func, line);
+  } catch (const std::exception& e) {
+    post_facerec_error(element, what, facerec::Error(file, e.what()), src, func, line);
+  }
+  return false;
+}
+}  // namespace gstfacerec
+
+#define GST_FACEREC_LOAD_OR_POST(el, what, file, load) \
+  gstfacerec::load_or_post(GST_ELEMENT(el), what, file, load, __FILE__, GST_FUNCTION, __LINE__)
+
 // facerec-overlay: where the label goes (property "label-position").
 typedef enum {
   GST_FACEREC_LABEL_POSITION_ABOVE = 0,

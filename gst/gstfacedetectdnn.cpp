@@ -277,18 +277,12 @@ static Settings current_settings(GstFaceRecDetectDnn* self) {
 // Builds a detector; posts the error and returns nullptr on failure.
 static std::unique_ptr<facerec::Detector> load_detector(GstFaceRecDetectDnn* self,
                                                         const facerec::DetectorConfig& c) {
-  try {
-    auto det = facerec::create_detector(c);
-    GST_INFO_OBJECT(self, "loaded detector %s (%s)", facerec::to_string(det->type()),
-                    det->describe().c_str());
-    return det;
-  } catch (const facerec::Error& e) {
-    GST_FACEREC_POST_ERROR(self, "face detector model", e);
-  } catch (const std::exception& e) {
-    const std::string file = c.model.empty() ? std::string("(default detector)") : c.model;
-    GST_FACEREC_POST_ERROR(self, "face detector model", facerec::Error(file, e.what()));
-  }
-  return nullptr;
+  std::unique_ptr<facerec::Detector> det;
+  const std::string file = c.model.empty() ? std::string("(default detector)") : c.model;
+  if (!GST_FACEREC_LOAD_OR_POST(self, "face detector model", file, [&] { det = facerec::create_detector(c); }))
+    return nullptr;
+  GST_INFO_OBJECT(self, "loaded detector %s (%s)", facerec::to_string(det->type()), det->describe().c_str());
+  return det;
 }
 
 static gboolean gst_facerec_detect_dnn_start(GstBaseTransform* trans) {

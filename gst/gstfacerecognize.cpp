@@ -548,31 +548,20 @@ static gboolean gst_facerec_recognize_start(GstBaseTransform* trans) {
 
   auto state = std::make_unique<State>();
   const std::string emb_file = s.embedder.empty() ? facerec::defaults::kEmbedder : s.embedder;
-  try {
-    state->embedder = facerec::create_embedder(emb_file);
-    state->embedder_id = state->embedder->spec().id;
-  } catch (const facerec::Error& e) {
-    GST_FACEREC_POST_ERROR(self, "face embedder model", e);
+  if (!GST_FACEREC_LOAD_OR_POST(self, "face embedder model", emb_file, [&] {
+        state->embedder = facerec::create_embedder(emb_file);
+        state->embedder_id = state->embedder->spec().id;
+      }))
     return FALSE;
-  } catch (const std::exception& e) {
-    GST_FACEREC_POST_ERROR(self, "face embedder model", facerec::Error(emb_file, e.what()));
-    return FALSE;
-  }
   GST_INFO_OBJECT(self, "embedder %s (%s), %d-d", state->embedder_id.c_str(),
                   state->embedder->path().c_str(), state->embedder->spec().dim);
   // Landmark net for faces without landmarks: a named file must load; the default is
   // optional (only needed when the ROIs lost their params).
   if (!s.landmarks_model.empty() || !facerec::find_model(facerec::defaults::kLandmarks).empty()) {
     const std::string lm_file = s.landmarks_model.empty() ? facerec::defaults::kLandmarks : s.landmarks_model;
-    try {
-      state->landmarks = std::make_unique<facerec::LandmarkNet>(lm_file);
-    } catch (const facerec::Error& e) {
-      GST_FACEREC_POST_ERROR(self, "landmarks model", e);
+    if (!GST_FACEREC_LOAD_OR_POST(self, "landmarks model", lm_file,
+                                  [&] { state->landmarks = std::make_unique<facerec::LandmarkNet>(lm_file); }))
       return FALSE;
-    } catch (const std::exception& e) {
-      GST_FACEREC_POST_ERROR(self, "landmarks model", facerec::Error(lm_file, e.what()));
-      return FALSE;
-    }
   } else {
     GST_WARNING_OBJECT(self, "%s not found on the model path: faces that arrive without landmarks "
                        "are aligned on the mean face placed in their box", facerec::defaults::kLandmarks);
