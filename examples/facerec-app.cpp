@@ -147,11 +147,7 @@ GstPadProbeReturn read_faces(GstPad*, GstPadProbeInfo* info, gpointer user_data)
   std::set<std::string> in_frame;
   std::string line;
   gpointer state = nullptr;
-  GstMeta* meta;
-  while ((meta = gst_buffer_iterate_meta_filtered(buf, &state,
-                                                  GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    auto* roi = reinterpret_cast<GstVideoRegionOfInterestMeta*>(meta);
-    if (!gst_facerec_roi_is_face(roi)) continue;
+  while (GstVideoRegionOfInterestMeta* roi = gst_buffer_iterate_facerec_faces(buf, &state)) {
     r->faces++;
 
     if (GstFaceRecEmbeddingMeta* emb = gst_buffer_get_facerec_embedding_meta(buf, roi->id)) {

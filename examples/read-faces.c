@@ -70,19 +70,15 @@ static guint
 print_faces (GstBuffer * buffer)
 {
   gpointer state = NULL;
-  GstMeta *meta;
+  GstVideoRegionOfInterestMeta *roi;
   guint n = 0;
 
-  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
+  while ((roi = gst_buffer_iterate_facerec_faces (buffer, &state))) {
     GstFaceRecEmbeddingMeta *emb;
     gdouble confidence = 0, score = 0, distance = 0;
     const gchar *label = NULL;
     gint label_id = -1;
 
-    if (!gst_facerec_roi_is_face (roi))
-      continue;
     n++;
     g_print ("  face %d: box %u,%u %ux%u", roi->id, roi->x, roi->y, roi->w, roi->h);
     if (gst_facerec_roi_get_detection (roi, &confidence, NULL))

@@ -16,6 +16,9 @@ GType gst_facerec_export_get_type(void);
 GType gst_facerec_detect_dnn_model_type_get_type(void);
 GType gst_facerec_detect_dnn_updates_get_type(void);  // facedetect-dnn "updates" enum
 
+// Author line of every element (gst-inspect "Author").
+#define GST_FACEREC_AUTHOR "The gst-facerec developers"
+
 // Element name of the overlay (gst-plugins-bad owns "faceoverlay").
 #define GST_FACEREC_OVERLAY_ELEMENT "facerec-overlay"
 

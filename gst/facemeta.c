@@ -232,3 +232,147 @@ gst_facerec_roi_get_recognition (GstVideoRegionOfInterestMeta * roi,
     *distance = get_double_field (s, "distance", &d) ? d : 0.0;
   return TRUE;
 }
+
+/* ---------------------------------------------------------------------------
+ * Iteration
+ * ------------------------------------------------------------------------- */
+
+GstVideoRegionOfInterestMeta *
+gst_buffer_iterate_facerec_faces (GstBuffer * buffer, gpointer * state)
+{
+  GstMeta *meta;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (state != NULL, NULL);
+
+  while ((meta = gst_buffer_iterate_meta_filtered (buffer, state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)) != NULL) {
+    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
+    if (gst_facerec_roi_is_face (roi))
+      return roi;
+  }
+  return NULL;
+}
+
+void
+gst_buffer_foreach_facerec_face (GstBuffer * buffer, GstFaceRecFaceFunc func,
+    gpointer user_data)
+{
+  gpointer state = NULL;
+  GstVideoRegionOfInterestMeta *roi;
+
+  g_return_if_fail (GST_IS_BUFFER (buffer));
+  g_return_if_fail (func != NULL);
+
+  while ((roi = gst_buffer_iterate_facerec_faces (buffer, &state)) != NULL) {
+    if (!func (buffer, roi, user_data))
+      break;
+  }
+}
+
+/* ---------------------------------------------------------------------------
+ * Writers
+ * ------------------------------------------------------------------------- */
+
+/* Replaces the param structure named like @s on @roi, or adds it. Takes @s. */
+static void
+set_roi_param (GstVideoRegionOfInterestMeta * roi, GstStructure * s)
+{
+  GList *l;
+
+  for (l = roi->params; l != NULL; l = l->next) {
+    GstStructure *old = (GstStructure *) l->data;
+    if (gst_structure_has_name (old, gst_structure_get_name (s))) {
+      gst_structure_free (old);
+      l->data = s;
+      return;
+    }
+  }
+  gst_video_region_of_interest_meta_add_param (roi, s);
+}
+
+static gint
+max_roi_id (GstBuffer * buffer)
+{
+  gpointer state = NULL;
+  GstMeta *meta;
+  gint max_id = 0;
+
+  while ((meta = gst_buffer_iterate_meta_filtered (buffer, &state,
+              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE)) != NULL)
+    max_id = MAX (max_id, ((GstVideoRegionOfInterestMeta *) meta)->id);
+  return max_id;
+}
+
+GstVideoRegionOfInterestMeta *
+gst_buffer_add_facerec_face (GstBuffer * buffer, guint x, guint y, guint w,
+    guint h, gdouble confidence, const gdouble landmarks[10], gboolean fresh)
+{
+  GstVideoRegionOfInterestMeta *roi;
+  GstStructure *s;
+  gint id;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+
+  id = max_roi_id (buffer) + 1;
+  roi = gst_buffer_add_video_region_of_interest_meta (buffer,
+      GST_FACEREC_ROI_TYPE, x, y, w, h);
+  if (roi == NULL)
+    return NULL;
+  roi->id = id;
+
+  s = gst_structure_new (GST_FACEREC_DETECTION, "confidence", G_TYPE_DOUBLE,
+      confidence, "fresh", G_TYPE_BOOLEAN, fresh ? TRUE : FALSE, NULL);
+  if (landmarks != NULL) {
+    GValue arr = G_VALUE_INIT;
+    guint i;
+
+    gst_value_array_init (&arr, 2 * GST_FACEREC_NUM_LANDMARKS);
+    for (i = 0; i < 2 * GST_FACEREC_NUM_LANDMARKS; i++) {
+      GValue v = G_VALUE_INIT;
+      g_value_init (&v, G_TYPE_DOUBLE);
+      g_value_set_double (&v, landmarks[i]);
+      gst_value_array_append_and_take_value (&arr, &v);
+    }
+    gst_structure_take_value (s, "landmarks", &arr);
+  }
+  gst_video_region_of_interest_meta_add_param (roi, s);
+  return roi;
+}
+
+void
+gst_facerec_roi_set_recognition (GstVideoRegionOfInterestMeta * roi,
+    const gchar * label, gint label_id, gdouble score, gdouble distance)
+{
+  GstStructure *s;
+
+  g_return_if_fail (roi != NULL);
+
+  s = gst_structure_new (GST_FACEREC_RECOGNITION, "label-id", G_TYPE_INT,
+      label != NULL ? label_id : -1, "known", G_TYPE_BOOLEAN, label != NULL,
+      "score", G_TYPE_DOUBLE, score, "distance", G_TYPE_DOUBLE, distance, NULL);
+  if (label != NULL)
+    gst_structure_set (s, "label", G_TYPE_STRING, label, NULL);
+  set_roi_param (roi, s);
+}
+
+GstFaceRecEmbeddingMeta *
+gst_buffer_set_facerec_embedding_meta (GstBuffer * buffer, gint roi_id,
+    const gchar * embedder_id, const gfloat * data, guint dim)
+{
+  GstFaceRecEmbeddingMeta *emeta;
+
+  g_return_val_if_fail (GST_IS_BUFFER (buffer), NULL);
+  g_return_val_if_fail (data != NULL || dim == 0, NULL);
+
+  emeta = gst_buffer_get_facerec_embedding_meta (buffer, roi_id);
+  if (emeta == NULL)
+    return gst_buffer_add_facerec_embedding_meta (buffer, roi_id, embedder_id,
+        data, dim);
+  g_free (emeta->data);
+  g_free (emeta->embedder_id);
+  emeta->embedder_id = g_strdup (embedder_id ? embedder_id : "");
+  emeta->dim = dim;
+  emeta->data = dim > 0 ? (gfloat *) g_memdup2 (data, sizeof (gfloat) * dim) : NULL;
+  return emeta;
+}

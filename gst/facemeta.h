@@ -85,6 +85,45 @@ gboolean gst_facerec_roi_get_recognition (GstVideoRegionOfInterestMeta * roi,
 /* TRUE if @roi is a face ROI ("face" roi_type). */
 gboolean gst_facerec_roi_is_face (GstVideoRegionOfInterestMeta * roi);
 
+/* ---- Iterating over the faces of a buffer ---- */
+
+/* The next face ROI of @buffer (ROIs of other types are skipped), in meta order;
+ * NULL at the end. Start with *@state = NULL, like gst_buffer_iterate_meta():
+ *
+ *   gpointer state = NULL;
+ *   GstVideoRegionOfInterestMeta *roi;
+ *   while ((roi = gst_buffer_iterate_facerec_faces (buffer, &state))) { ... }
+ */
+GstVideoRegionOfInterestMeta *gst_buffer_iterate_facerec_faces (GstBuffer * buffer,
+    gpointer * state);
+
+/* Called for each face ROI; return FALSE to stop. */
+typedef gboolean (*GstFaceRecFaceFunc) (GstBuffer * buffer,
+    GstVideoRegionOfInterestMeta * roi, gpointer user_data);
+
+/* Calls @func for every face ROI of @buffer, in meta order. */
+void gst_buffer_foreach_facerec_face (GstBuffer * buffer, GstFaceRecFaceFunc func,
+    gpointer user_data);
+
+/* ---- Writing (the elements write through these; so can other detectors) ---- */
+
+/* Adds a face ROI (roi_type "face", id = the buffer's largest ROI id + 1) with a
+ * "detection" structure: @confidence, @landmarks (10 values x0,y0..x4,y4 in frame
+ * pixels; NULL: no "landmarks" field) and @fresh. Returns the new meta. */
+GstVideoRegionOfInterestMeta *gst_buffer_add_facerec_face (GstBuffer * buffer,
+    guint x, guint y, guint w, guint h, gdouble confidence,
+    const gdouble landmarks[10], gboolean fresh);
+
+/* Sets (adds or replaces) the "recognition" structure of a face ROI. @label NULL:
+ * unknown (known=FALSE, label-id -1, no "label" field). */
+void gst_facerec_roi_set_recognition (GstVideoRegionOfInterestMeta * roi,
+    const gchar * label, gint label_id, gdouble score, gdouble distance);
+
+/* Attaches the embedding of face ROI @roi_id, replacing one already attached for
+ * that ROI (a second facerecognize). Copies @data. */
+GstFaceRecEmbeddingMeta *gst_buffer_set_facerec_embedding_meta (GstBuffer * buffer,
+    gint roi_id, const gchar * embedder_id, const gfloat * data, guint dim);
+
 G_END_DECLS
 
 #endif /* __GST_FACEREC_FACEMETA_H__ */

@@ -183,13 +183,13 @@ bool write_all(int fd, const std::string& data) {
 
 }  // namespace
 
-struct GstFaceRecExport {
+struct GstFaceExport {
   GstBaseTransform parent;
   Private* priv;  // placement-constructed in priv_storage, see init/finalize
   alignas(Private) unsigned char priv_storage[sizeof(Private)];
 };
 
-struct GstFaceRecExportClass {
+struct GstFaceExportClass {
   GstBaseTransformClass parent_class;
 };
 
@@ -197,13 +197,13 @@ enum { PROP_0, PROP_LOCATION, PROP_APPEND, PROP_SOURCE, PROP_EMBEDDINGS };
 
 #define GST_TYPE_FACEREC_EXPORT (gst_facerec_export_get_type())
 #define GST_FACEREC_EXPORT(obj) \
-  (G_TYPE_CHECK_INSTANCE_CAST((obj), GST_TYPE_FACEREC_EXPORT, GstFaceRecExport))
+  (G_TYPE_CHECK_INSTANCE_CAST((obj), GST_TYPE_FACEREC_EXPORT, GstFaceExport))
 
-G_DEFINE_TYPE(GstFaceRecExport, gst_facerec_export, GST_TYPE_BASE_TRANSFORM)
+G_DEFINE_TYPE(GstFaceExport, gst_facerec_export, GST_TYPE_BASE_TRANSFORM)
 
 static void gst_facerec_export_set_property(GObject* object, guint prop_id, const GValue* value,
                                          GParamSpec* pspec) {
-  GstFaceRecExport* self = GST_FACEREC_EXPORT(object);
+  GstFaceExport* self = GST_FACEREC_EXPORT(object);
   GST_OBJECT_LOCK(self);
   Settings& s = self->priv->settings;
   switch (prop_id) {
@@ -227,7 +227,7 @@ static void gst_facerec_export_set_property(GObject* object, guint prop_id, cons
 
 static void gst_facerec_export_get_property(GObject* object, guint prop_id, GValue* value,
                                          GParamSpec* pspec) {
-  GstFaceRecExport* self = GST_FACEREC_EXPORT(object);
+  GstFaceExport* self = GST_FACEREC_EXPORT(object);
   GST_OBJECT_LOCK(self);
   const Settings& s = self->priv->settings;
   switch (prop_id) {
@@ -241,7 +241,7 @@ static void gst_facerec_export_get_property(GObject* object, guint prop_id, GVal
 }
 
 static gboolean gst_facerec_export_start(GstBaseTransform* trans) {
-  GstFaceRecExport* self = GST_FACEREC_EXPORT(trans);
+  GstFaceExport* self = GST_FACEREC_EXPORT(trans);
   GST_OBJECT_LOCK(self);
   const std::string location = self->priv->settings.location;
   const bool append = self->priv->settings.append;
@@ -273,14 +273,14 @@ static gboolean gst_facerec_export_start(GstBaseTransform* trans) {
 }
 
 static gboolean gst_facerec_export_stop(GstBaseTransform* trans) {
-  GstFaceRecExport* self = GST_FACEREC_EXPORT(trans);
+  GstFaceExport* self = GST_FACEREC_EXPORT(trans);
   self->priv->state.reset();  // closes the file
   return TRUE;
 }
 
 static gboolean gst_facerec_export_set_caps(GstBaseTransform* trans, GstCaps* incaps,
                                          GstCaps* outcaps) {
-  GstFaceRecExport* self = GST_FACEREC_EXPORT(trans);
+  GstFaceExport* self = GST_FACEREC_EXPORT(trans);
   State* st = self->priv->state.get();
   if (st != nullptr) {
     const GstStructure* s = gst_caps_get_structure(incaps, 0);
@@ -293,7 +293,7 @@ static gboolean gst_facerec_export_set_caps(GstBaseTransform* trans, GstCaps* in
 }
 
 static gboolean gst_facerec_export_sink_event(GstBaseTransform* trans, GstEvent* event) {
-  GstFaceRecExport* self = GST_FACEREC_EXPORT(trans);
+  GstFaceExport* self = GST_FACEREC_EXPORT(trans);
   State* st = self->priv->state.get();
   if (st != nullptr) {
     switch (GST_EVENT_TYPE(event)) {
@@ -320,7 +320,7 @@ static gboolean gst_facerec_export_sink_event(GstBaseTransform* trans, GstEvent*
 }
 
 // The "source" value of a line: property, upstream URI, location tag, or null.
-static std::string source_json(GstFaceRecExport* self, State* st) {
+static std::string source_json(GstFaceExport* self, State* st) {
   GST_OBJECT_LOCK(self);
   const bool has = self->priv->settings.has_source;
   const std::string prop = self->priv->settings.source;
@@ -352,7 +352,7 @@ static std::string source_json(GstFaceRecExport* self, State* st) {
 }
 
 static GstFlowReturn gst_facerec_export_transform_ip(GstBaseTransform* trans, GstBuffer* buf) {
-  GstFaceRecExport* self = GST_FACEREC_EXPORT(trans);
+  GstFaceExport* self = GST_FACEREC_EXPORT(trans);
   State* st = self->priv->state.get();
   if (st == nullptr || st->fd < 0) {
     GST_ELEMENT_ERROR(self, CORE, STATE_CHANGE, ("Output file not open"),
@@ -379,11 +379,7 @@ static GstFlowReturn gst_facerec_export_transform_ip(GstBaseTransform* trans, Gs
 
   bool first = true;
   gpointer iter = nullptr;
-  GstMeta* m;
-  while ((m = gst_buffer_iterate_meta_filtered(buf, &iter,
-                                               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    auto* roi = reinterpret_cast<GstVideoRegionOfInterestMeta*>(m);
-    if (!gst_facerec_roi_is_face(roi)) continue;
+  while (GstVideoRegionOfInterestMeta* roi = gst_buffer_iterate_facerec_faces(buf, &iter)) {
     if (!first) line += ", ";
     first = false;
     line += "{\"box\": {\"x\": " + std::to_string(roi->x) + ", \"y\": " + std::to_string(roi->y) +
@@ -469,7 +465,7 @@ static GstFlowReturn gst_facerec_export_transform_ip(GstBaseTransform* trans, Gs
   return GST_FLOW_OK;
 }
 
-static void gst_facerec_export_init(GstFaceRecExport* self) {
+static void gst_facerec_export_init(GstFaceExport* self) {
   // GObject allocates the instance; construct the C++ part in place.
   self->priv = new (self->priv_storage) Private();
   gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), TRUE);
@@ -477,13 +473,13 @@ static void gst_facerec_export_init(GstFaceRecExport* self) {
 }
 
 static void gst_facerec_export_finalize(GObject* object) {
-  GstFaceRecExport* self = GST_FACEREC_EXPORT(object);
+  GstFaceExport* self = GST_FACEREC_EXPORT(object);
   self->priv->~Private();
   self->priv = nullptr;
   G_OBJECT_CLASS(gst_facerec_export_parent_class)->finalize(object);
 }
 
-static void gst_facerec_export_class_init(GstFaceRecExportClass* klass) {
+static void gst_facerec_export_class_init(GstFaceExportClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GstBaseTransformClass* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
@@ -531,7 +527,7 @@ static void gst_facerec_export_class_init(GstFaceRecExportClass* klass) {
       element_class, "Face metadata export", "Filter/Analyzer/Video",
       "Writes the faces of each buffer (box, confidence, landmarks, name, score, distance, track "
       "id, optionally the embedding) as JSON Lines; buffers pass through unchanged",
-      "gst-facerec developers <gst-facerec@example.org>");
+      GST_FACEREC_AUTHOR);
 
   trans_class->start = GST_DEBUG_FUNCPTR(gst_facerec_export_start);
   trans_class->stop = GST_DEBUG_FUNCPTR(gst_facerec_export_stop);

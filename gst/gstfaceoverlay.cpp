@@ -342,11 +342,7 @@ static GstFlowReturn gst_facerec_overlay_transform_frame_ip(GstVideoFilter* filt
   const int pad = std::max(2, static_cast<int>(std::lround(font_scale * 4.0)));
 
   gpointer iter = nullptr;
-  GstMeta* m;
-  while ((m = gst_buffer_iterate_meta_filtered(frame->buffer, &iter,
-                                               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    auto* roi = reinterpret_cast<GstVideoRegionOfInterestMeta*>(m);
-    if (!gst_facerec_roi_is_face(roi)) continue;
+  while (GstVideoRegionOfInterestMeta* roi = gst_buffer_iterate_facerec_faces(frame->buffer, &iter)) {
     // keep the numbers in int range; everything is clipped to the frame
     const int x = static_cast<int>(std::min<guint>(roi->x, G_MAXINT / 4));
     const int y = static_cast<int>(std::min<guint>(roi->y, G_MAXINT / 4));
@@ -500,7 +496,7 @@ static void gst_facerec_overlay_class_init(GstFaceRecOverlayClass* klass) {
       "Draws the face boxes, names and scores found by facedetect-dnn / facerecognize, in place "
       "on RGB or YUV frames: known faces in known-color with the name, unknown in unknown-color, "
       "faces not recognised in detected-color",
-      "gst-facerec developers <gst-facerec@example.org>");
+      GST_FACEREC_AUTHOR);
 
   filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_facerec_overlay_transform_frame_ip);
 }

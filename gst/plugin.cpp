@@ -80,6 +80,8 @@ static gboolean plugin_init(GstPlugin* plugin) {
 #define VERSION "0.1.0"
 #endif
 
+// "MIT/X11" is how GStreamer spells the MIT licence (gst_plugin_desc: plain "MIT"
+// is unknown to it and warns at load time).
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, facerec,
-                  "Face detection and recognition with OpenCV DNN", plugin_init, VERSION, "MIT",
-                  "gst-facerec", "Unknown package origin")
+                  "Face detection and recognition with OpenCV DNN", plugin_init, VERSION, "MIT/X11",
+                  PACKAGE, "gst-facerec")

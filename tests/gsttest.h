@@ -121,11 +121,7 @@ inline GstBuffer* bgr_buffer(const cv::Mat& bgr) { return make_buffer(bgr, GST_V
 inline std::vector<GstVideoRegionOfInterestMeta*> face_rois(GstBuffer* buf) {
   std::vector<GstVideoRegionOfInterestMeta*> out;
   gpointer it = nullptr;
-  GstMeta* m;
-  while ((m = gst_buffer_iterate_meta_filtered(buf, &it, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    auto* roi = reinterpret_cast<GstVideoRegionOfInterestMeta*>(m);
-    if (gst_facerec_roi_is_face(roi)) out.push_back(roi);
-  }
+  while (GstVideoRegionOfInterestMeta* roi = gst_buffer_iterate_facerec_faces(buf, &it)) out.push_back(roi);
   return out;
 }
 

@@ -103,30 +103,16 @@ size_t count_of(const std::string& s, const std::string& needle) {
 
 GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, int id, cv::Rect r, bool detection,
                                        const char* label, bool known) {
-  auto* roi = gst_buffer_add_video_region_of_interest_meta(buf, GST_FACEREC_ROI_TYPE, r.x, r.y,
-                                                           r.width, r.height);
-  roi->id = id;
+  GstVideoRegionOfInterestMeta* roi;
   if (detection) {
-    GValue arr = G_VALUE_INIT;
-    gst_value_array_init(&arr, 10);
-    for (int i = 0; i < 10; ++i) {
-      GValue v = G_VALUE_INIT;
-      g_value_init(&v, G_TYPE_DOUBLE);
-      g_value_set_double(&v, (i % 2 ? r.y + r.height / 2.0 : r.x + r.width / 2.0) + i);
-      gst_value_array_append_and_take_value(&arr, &v);
-    }
-    GstStructure* s = gst_structure_new(GST_FACEREC_DETECTION, "confidence", G_TYPE_DOUBLE, 0.875,
-                                        "fresh", G_TYPE_BOOLEAN, TRUE, nullptr);
-    gst_structure_take_value(s, "landmarks", &arr);
-    gst_video_region_of_interest_meta_add_param(roi, s);
+    double lm[10];
+    for (int i = 0; i < 10; ++i) lm[i] = (i % 2 ? r.y + r.height / 2.0 : r.x + r.width / 2.0) + i;
+    roi = gst_buffer_add_facerec_face(buf, r.x, r.y, r.width, r.height, 0.875, lm, TRUE);
+  } else {  // a box-only ROI, as videoscale or another detector leaves it
+    roi = gst_buffer_add_video_region_of_interest_meta(buf, GST_FACEREC_ROI_TYPE, r.x, r.y, r.width, r.height);
   }
-  if (label != nullptr || !known) {
-    GstStructure* s = gst_structure_new(GST_FACEREC_RECOGNITION, "label-id", G_TYPE_INT,
-                                        known ? 0 : -1, "known", G_TYPE_BOOLEAN, known, "score",
-                                        G_TYPE_DOUBLE, 0.5, "distance", G_TYPE_DOUBLE, 0.3, nullptr);
-    if (known) gst_structure_set(s, "label", G_TYPE_STRING, label, nullptr);
-    gst_video_region_of_interest_meta_add_param(roi, s);
-  }
+  roi->id = id;
+  if (label != nullptr || !known) gst_facerec_roi_set_recognition(roi, known ? label : nullptr, 0, 0.5, 0.3);
   return roi;
 }
 

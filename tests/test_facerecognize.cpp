@@ -147,10 +147,7 @@ GstPadProbeReturn count_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
   st->last_pts = GST_BUFFER_PTS(buf);
   bool face = false, named = false;
   gpointer it = nullptr;
-  GstMeta* m;
-  while ((m = gst_buffer_iterate_meta_filtered(buf, &it, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    auto* roi = reinterpret_cast<GstVideoRegionOfInterestMeta*>(m);
-    if (!gst_facerec_roi_is_face(roi)) continue;
+  while (GstVideoRegionOfInterestMeta* roi = gst_buffer_iterate_facerec_faces(buf, &it)) {
     face = true;
     const gchar* label = nullptr;
     if (gst_facerec_roi_get_recognition(roi, &label, nullptr, nullptr, nullptr) && label &&
@@ -269,10 +266,7 @@ std::string push_frame(GstHarness* h, const cv::Mat& img) {
   fail_unless(out != nullptr);
   GstVideoRegionOfInterestMeta* best = nullptr;
   gpointer it = nullptr;
-  GstMeta* m;
-  while ((m = gst_buffer_iterate_meta_filtered(out, &it, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    auto* roi = reinterpret_cast<GstVideoRegionOfInterestMeta*>(m);
-    if (!gst_facerec_roi_is_face(roi)) continue;
+  while (GstVideoRegionOfInterestMeta* roi = gst_buffer_iterate_facerec_faces(out, &it)) {
     if (!best || roi->w * roi->h > best->w * best->h) best = roi;
   }
   std::string result = "<none>";

@@ -132,33 +132,20 @@ cv::Mat load_resized(const std::string& rel, int w, int h) {
 // `recognised`, "recognition" params (known when label != nullptr).
 GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, int id, cv::Rect r, bool detection,
                                        bool recognised, const char* label) {
-  auto* roi = gst_buffer_add_video_region_of_interest_meta(
-      buf, GST_FACEREC_ROI_TYPE, static_cast<guint>(r.x), static_cast<guint>(r.y),
-      static_cast<guint>(r.width), static_cast<guint>(r.height));
-  roi->id = id;
+  GstVideoRegionOfInterestMeta* roi;
   if (detection) {
     const double fx[5] = {0.3, 0.7, 0.5, 0.35, 0.65}, fy[5] = {0.35, 0.35, 0.55, 0.75, 0.75};
-    GValue arr = G_VALUE_INIT;
-    gst_value_array_init(&arr, 10);
-    for (int i = 0; i < 10; ++i) {
-      GValue v = G_VALUE_INIT;
-      g_value_init(&v, G_TYPE_DOUBLE);
-      g_value_set_double(&v, i % 2 ? r.y + fy[i / 2] * r.height : r.x + fx[i / 2] * r.width);
-      gst_value_array_append_and_take_value(&arr, &v);
-    }
-    GstStructure* s = gst_structure_new(GST_FACEREC_DETECTION, "confidence", G_TYPE_DOUBLE, 0.875,
-                                        "fresh", G_TYPE_BOOLEAN, TRUE, nullptr);
-    gst_structure_take_value(s, "landmarks", &arr);
-    gst_video_region_of_interest_meta_add_param(roi, s);
+    double lm[10];
+    for (int i = 0; i < 10; ++i) lm[i] = i % 2 ? r.y + fy[i / 2] * r.height : r.x + fx[i / 2] * r.width;
+    roi = gst_buffer_add_facerec_face(buf, static_cast<guint>(r.x), static_cast<guint>(r.y),
+                                      static_cast<guint>(r.width), static_cast<guint>(r.height), 0.875, lm, TRUE);
+  } else {  // a box-only ROI, as videoscale or another detector leaves it
+    roi = gst_buffer_add_video_region_of_interest_meta(buf, GST_FACEREC_ROI_TYPE, static_cast<guint>(r.x),
+                                                       static_cast<guint>(r.y), static_cast<guint>(r.width),
+                                                       static_cast<guint>(r.height));
   }
-  if (recognised) {
-    const bool known = label != nullptr;
-    GstStructure* s = gst_structure_new(GST_FACEREC_RECOGNITION, "label-id", G_TYPE_INT,
-                                        known ? 0 : -1, "known", G_TYPE_BOOLEAN, known, "score",
-                                        G_TYPE_DOUBLE, 0.5, "distance", G_TYPE_DOUBLE, 0.3, nullptr);
-    if (known) gst_structure_set(s, "label", G_TYPE_STRING, label, nullptr);
-    gst_video_region_of_interest_meta_add_param(roi, s);
-  }
+  roi->id = id;
+  if (recognised) gst_facerec_roi_set_recognition(roi, label, 0, 0.5, 0.3);
   return roi;
 }
 

@@ -111,10 +111,7 @@ Outcome run_image(GstHarness* h, const std::string& path) {
   Outcome o;
   GstVideoRegionOfInterestMeta* best = nullptr;
   gpointer it = nullptr;
-  GstMeta* m;
-  while ((m = gst_buffer_iterate_meta_filtered(out, &it, GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    auto* roi = reinterpret_cast<GstVideoRegionOfInterestMeta*>(m);
-    if (!gst_facerec_roi_is_face(roi)) continue;
+  while (GstVideoRegionOfInterestMeta* roi = gst_buffer_iterate_facerec_faces(out, &it)) {
     if (!best || roi->w * roi->h > best->w * best->h) best = roi;
   }
   if (best) {

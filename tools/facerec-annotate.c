@@ -72,21 +72,17 @@ count_faces (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   Stats *st = user_data;
   GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER (info);
   gpointer state = NULL;
-  GstMeta *meta;
+  GstVideoRegionOfInterestMeta *roi;
   guint n = 0;
   (void) pad;
 
   st->frames++;
   if (GST_BUFFER_PTS_IS_VALID (buf))
     __atomic_store_n (&st->app->position, GST_BUFFER_PTS (buf), __ATOMIC_RELAXED);
-  while ((meta = gst_buffer_iterate_meta_filtered (buf, &state,
-              GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    GstVideoRegionOfInterestMeta *roi = (GstVideoRegionOfInterestMeta *) meta;
+  while ((roi = gst_buffer_iterate_facerec_faces (buf, &state))) {
     const gchar *label = NULL;
     gint id;
     gdouble score, distance;
-    if (!gst_facerec_roi_is_face (roi))
-      continue;
     n++;
     if (gst_facerec_roi_get_recognition (roi, &label, &id, &score, &distance)
         && label) {

@@ -1,0 +1,78 @@
+// gst-facerec: GstFaceRecAnalyzer, the abstract base of the two analysing elements
+// (facedetect-dnn, facerecognize).
+//
+// It owns what both share: the sink/src pad templates with the formats the
+// analysers read (GST_FACEREC_ANALYSIS_FORMATS, no conversion needed for the
+// decoders' I420/NV12), in-place processing with a read-only frame map (pixels
+// are never written, so shared memory is not copied; metas go on the writable
+// buffer), model loading in start() through one error path, the
+// `landmarks-model` property, and the timestamps of a buffer. A subclass fills
+// in the class vfuncs and holds only what is its own.
+#pragma once
+
+#include <new>
+#include <string>
+
+#include <gst/gst.h>
+#include <gst/video/gstvideofilter.h>
+#include <gst/video/video.h>
+
+#include "facerec/types.h"
+
+struct GstFaceRecAnalyzer {
+  GstVideoFilter parent;
+  gchar* landmarks_model;  // GST_OBJECT_LOCK; "" when unset
+};
+
+struct GstFaceRecAnalyzerClass {
+  GstVideoFilterClass parent_class;
+  // start(): build the streaming state and load the models. Return FALSE after
+  // posting an error (use GST_FACEREC_LOAD_OR_POST).
+  gboolean (*start_models)(GstFaceRecAnalyzer* self);
+  // stop(): drop the streaming state.
+  void (*stop_models)(GstFaceRecAnalyzer* self);
+  // One frame, mapped read-only; write metas on frame->buffer.
+  GstFlowReturn (*analyze)(GstFaceRecAnalyzer* self, GstVideoFrame* frame);
+  // Optional: `landmarks-model` was set (caller's thread, object lock not held).
+  void (*landmarks_model_changed)(GstFaceRecAnalyzer* self);
+};
+
+GType gst_facerec_analyzer_get_type(void);
+#define GST_TYPE_FACEREC_ANALYZER (gst_facerec_analyzer_get_type())
+#define GST_FACEREC_ANALYZER(obj) \
+  (G_TYPE_CHECK_INSTANCE_CAST((obj), GST_TYPE_FACEREC_ANALYZER, GstFaceRecAnalyzer))
+#define GST_FACEREC_ANALYZER_GET_CLASS(obj) \
+  (G_TYPE_INSTANCE_GET_CLASS((obj), GST_TYPE_FACEREC_ANALYZER, GstFaceRecAnalyzerClass))
+
+namespace gstfacerec {
+
+// The `landmarks-model` property ("" when unset), read under the object lock.
+std::string landmarks_model(GstFaceRecAnalyzer* self);
+
+// Timestamps of a buffer in the element's current segment.
+struct FrameTimes {
+  GstClockTime pts = GST_CLOCK_TIME_NONE;
+  GstClockTime running = GST_CLOCK_TIME_NONE;  // NONE without a TIME segment
+  GstClockTime stream = GST_CLOCK_TIME_NONE;
+};
+FrameTimes frame_times(GstBaseTransform* trans, GstBuffer* buf);
+
+// C++ private data inside a GObject instance: constructed in instance_init,
+// destroyed in finalize (GObject allocates the instance memory).
+template <typename T>
+class InstancePrivate {
+ public:
+  void construct() { ptr_ = new (storage_) T(); }
+  void destroy() {
+    ptr_->~T();
+    ptr_ = nullptr;
+  }
+  T* operator->() const { return ptr_; }
+  T& operator*() const { return *ptr_; }
+
+ private:
+  T* ptr_ = nullptr;
+  alignas(T) unsigned char storage_[sizeof(T)];
+};
+
+}  // namespace gstfacerec

@@ -1,0 +1,52 @@
+// gst-facerec: ROI <-> lib face conversion (see faces.h).
+#include "faces.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace gstfacerec {
+
+std::optional<facerec::Face> face_from_roi(const GstVideoRegionOfInterestMeta* roi, int fw, int fh) {
+  // clip to the frame (ROIs may come from elsewhere)
+  const gint64 x0 = std::min<gint64>(roi->x, fw), y0 = std::min<gint64>(roi->y, fh);
+  const gint64 x1 = std::min<gint64>(static_cast<gint64>(roi->x) + roi->w, fw);
+  const gint64 y1 = std::min<gint64>(static_cast<gint64>(roi->y) + roi->h, fh);
+  if (x1 - x0 < 2 || y1 - y0 < 2) return std::nullopt;
+  facerec::Face f;
+  f.box = cv::Rect2f(static_cast<float>(x0), static_cast<float>(y0), static_cast<float>(x1 - x0),
+                     static_cast<float>(y1 - y0));
+  gdouble conf = 0.0, lm[2 * GST_FACEREC_NUM_LANDMARKS];
+  auto* r = const_cast<GstVideoRegionOfInterestMeta*>(roi);
+  if (gst_facerec_roi_get_detection(r, &conf, lm)) {
+    bool finite = true;
+    for (int i = 0; i < facerec::kNumLandmarks; ++i) {
+      f.landmarks[i] = cv::Point2f(static_cast<float>(lm[2 * i]), static_cast<float>(lm[2 * i + 1]));
+      finite = finite && std::isfinite(lm[2 * i]) && std::isfinite(lm[2 * i + 1]);
+    }
+    f.has_landmarks = finite;
+    f.confidence = static_cast<float>(conf);
+  } else if (gst_facerec_roi_get_detection(r, &conf, nullptr)) {
+    f.confidence = static_cast<float>(conf);
+  }
+  return f;
+}
+
+GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, const cv::Rect& box, const facerec::Face& face,
+                                       bool fresh) {
+  gdouble lm[2 * GST_FACEREC_NUM_LANDMARKS];
+  for (int i = 0; i < facerec::kNumLandmarks; ++i) {
+    lm[2 * i] = static_cast<double>(face.landmarks[i].x);
+    lm[2 * i + 1] = static_cast<double>(face.landmarks[i].y);
+  }
+  return gst_buffer_add_facerec_face(buf, static_cast<guint>(box.x), static_cast<guint>(box.y),
+                                     static_cast<guint>(box.width), static_cast<guint>(box.height),
+                                     static_cast<double>(face.confidence),
+                                     face.has_landmarks ? lm : nullptr, fresh);
+}
+
+void set_recognition(GstVideoRegionOfInterestMeta* roi, const facerec::Match& m) {
+  gst_facerec_roi_set_recognition(roi, m.known ? m.label.c_str() : nullptr, m.known ? m.label_id : -1,
+                                  static_cast<double>(m.score), static_cast<double>(m.distance));
+}
+
+}  // namespace gstfacerec
