@@ -1,0 +1,185 @@
+// Tracker unit tests: synthetic boxes through time, exact ids, first/last frames
+// and lost counts (no models, no pipeline).
+#include <vector>
+
+#include "facerec/tracker.h"
+
+#include <gst/check/gstcheck.h>  // after the C++ headers: it defines fail()
+
+namespace {
+
+facerec::Face face(float x, float y, float w, float h = -1.f, float conf = 0.9f) {
+  facerec::Face f;
+  f.box = cv::Rect2f(x, y, w, h < 0.f ? w : h);
+  f.confidence = conf;
+  // landmarks: eyes, nose, mouth corners spread inside the box
+  const float fx[5] = {0.3f, 0.7f, 0.5f, 0.35f, 0.65f}, fy[5] = {0.35f, 0.35f, 0.55f, 0.75f, 0.75f};
+  for (int i = 0; i < 5; ++i) f.landmarks[i] = cv::Point2f(x + fx[i] * w, y + fy[i] * f.box.height);
+  f.has_landmarks = true;
+  return f;
+}
+
+std::vector<uint64_t> ids(const std::vector<facerec::Track>& ts) {
+  std::vector<uint64_t> v;
+  for (const auto& t : ts) v.push_back(t.id);
+  return v;
+}
+
+#define ASSERT_IDS(ts, ...)                                                              \
+  do {                                                                                   \
+    const std::vector<uint64_t> want{__VA_ARGS__};                                       \
+    const std::vector<uint64_t> got = ids(ts);                                           \
+    fail_unless(got == want, "ids differ at line %d (got %zu ids, first %lu)", __LINE__, \
+                got.size(), got.empty() ? 0ul : static_cast<unsigned long>(got[0]));     \
+  } while (0)
+
+}  // namespace
+
+// One face walking right 4 px a frame: one id, first/last frame and times follow.
+GST_START_TEST(test_one_face_keeps_its_id) {
+  facerec::Tracker tr;
+  for (int i = 0; i < 50; ++i) {
+    auto ts = tr.update({face(10.f + 4.f * i, 50.f, 40.f)}, 1000 * i);
+    ASSERT_IDS(ts, 1);
+    fail_unless_equals_int(ts[0].first_frame, 0);
+    fail_unless_equals_int(ts[0].last_frame, i);
+    fail_unless_equals_int(ts[0].first_time, 0);
+    fail_unless_equals_int(ts[0].last_time, 1000 * i);
+    fail_unless_equals_int(ts[0].hits, i + 1);
+    fail_unless(ts[0].detected && ts[0].lost == 0);
+  }
+}
+GST_END_TEST;
+
+// Two faces side by side, then a third appears: ids 1, 2, then 3; the output keeps
+// the order of the detections whatever the track order.
+GST_START_TEST(test_new_faces_get_new_ids_in_detection_order) {
+  facerec::Tracker tr;
+  ASSERT_IDS(tr.update({face(0, 0, 40), face(200, 0, 40)}), 1, 2);
+  ASSERT_IDS(tr.update({face(202, 0, 40), face(2, 0, 40)}), 2, 1);
+  ASSERT_IDS(tr.predict(), 2, 1);  // frames in between keep the last detection order
+  ASSERT_IDS(tr.update({face(4, 0, 40), face(100, 100, 30), face(204, 0, 40)}), 1, 3, 2);
+}
+GST_END_TEST;
+
+// A face missed for a few detector runs (occlusion) keeps its id when it comes back
+// where its motion says; one missed for longer than max_lost_frames gets a new id.
+GST_START_TEST(test_short_miss_keeps_id_long_miss_does_not) {
+  facerec::TrackerConfig cfg;
+  cfg.max_lost_frames = 5;
+  facerec::Tracker tr(cfg);
+  for (int i = 0; i < 5; ++i) ASSERT_IDS(tr.update({face(100.f + 3.f * i, 80.f, 50.f)}), 1);
+  // frames 5..9: not detected (5 frames lost: still alive)
+  for (int i = 5; i < 10; ++i) {
+    auto ts = tr.update({});
+    fail_unless(ts.empty());
+    fail_unless_equals_int(tr.tracks().size(), 1);
+    fail_unless_equals_int(tr.tracks()[0].lost, i - 4);
+  }
+  auto back = tr.update({face(100.f + 3.f * 10, 80.f, 50.f)});
+  ASSERT_IDS(back, 1);
+  fail_unless_equals_int(back[0].last_frame, 10);
+  fail_unless_equals_int(back[0].first_frame, 0);
+  fail_unless_equals_int(back[0].hits, 6);
+  // now gone for 6 frames (> 5): the track is dropped and the face is new
+  for (int i = 11; i < 17; ++i) tr.update({});
+  fail_unless_equals_int(tr.tracks().size(), 0);
+  auto again = tr.update({face(100.f + 3.f * 17, 80.f, 50.f)});
+  ASSERT_IDS(again, 2);
+  fail_unless_equals_int(again[0].first_frame, 17);
+}
+GST_END_TEST;
+
+// Between detector runs the boxes and landmarks move with the velocity measured
+// between detections (10 px per frame here), not stay frozen.
+GST_START_TEST(test_predict_moves_boxes_between_detections) {
+  facerec::TrackerConfig cfg;
+  cfg.velocity_smoothing = 1.f;  // take the newest measurement as is
+  facerec::Tracker t2(cfg);
+  t2.update({face(0, 0, 40)});
+  t2.predict();
+  t2.predict();
+  auto ts = t2.update({face(30, 0, 40)});  // 30 px over 3 frames
+  ASSERT_IDS(ts, 1);
+  fail_unless(std::abs(ts[0].velocity.x - 10.f) < 1e-4f, "velocity %f", ts[0].velocity.x);
+  for (int k = 1; k <= 3; ++k) {
+    auto p = t2.predict();
+    ASSERT_IDS(p, 1);
+    fail_unless(std::abs(p[0].face.box.x - (30.f + 10.f * k)) < 1e-3f, "x %f", p[0].face.box.x);
+    fail_unless(std::abs(p[0].face.landmarks[2].x - (30.f + 10.f * k + 20.f)) < 1e-3f);
+    fail_unless(!p[0].detected);
+    fail_unless_equals_int(p[0].lost, k);
+    fail_unless_equals_int(p[0].last_frame, 3);
+  }
+}
+GST_END_TEST;
+
+// A small face that moved more than its width between two detector runs has no
+// overlap with its prediction left; the centre-distance pass still pairs it.
+GST_START_TEST(test_fast_small_face_paired_by_centre_distance) {
+  facerec::Tracker tr;
+  tr.update({face(100, 100, 20)});
+  auto ts = tr.update({face(113, 100, 20)});  // IoU 0.21 < 0.3, shift 0.65 sides
+  ASSERT_IDS(ts, 1);
+  // too far (1.5 sides) or much bigger: a new face
+  facerec::Tracker t2;
+  t2.update({face(100, 100, 20)});
+  ASSERT_IDS(t2.update({face(130, 100, 20)}), 2);
+  facerec::Tracker t3;
+  t3.update({face(100, 100, 20)});
+  ASSERT_IDS(t3.update({face(95, 95, 40)}), 2);  // overlaps little, 2x the size
+}
+GST_END_TEST;
+
+// Two faces passing close to each other on parallel lines keep their ids.
+GST_START_TEST(test_two_faces_passing_keep_ids) {
+  facerec::Tracker tr;
+  for (int i = 0; i <= 40; ++i) {
+    const float xa = 10.f + 8.f * i, xb = 330.f - 8.f * i;  // they meet at i = 20
+    auto ts = tr.update({face(xa, 50.f, 40.f), face(xb, 70.f, 40.f)});
+    ASSERT_IDS(ts, 1, 2);
+  }
+}
+GST_END_TEST;
+
+// move() (optical flow) replaces the motion model's guess on that frame.
+GST_START_TEST(test_move_overrides_prediction) {
+  facerec::Tracker tr;
+  tr.update({face(0, 0, 40)});
+  fail_unless(tr.move(1, face(7, 3, 40)));
+  fail_if(tr.move(99, face(7, 3, 40)));
+  auto p = tr.predict();
+  ASSERT_IDS(p, 1);
+  fail_unless(p[0].face.box.x == 7.f && p[0].face.box.y == 3.f);
+  fail_unless(p[0].face.confidence == 0.9f);
+}
+GST_END_TEST;
+
+// reset() forgets the tracks, not the id counter.
+GST_START_TEST(test_reset_never_reuses_ids) {
+  facerec::Tracker tr;
+  ASSERT_IDS(tr.update({face(0, 0, 40), face(100, 0, 40)}), 1, 2);
+  tr.reset();
+  fail_unless_equals_int(tr.tracks().size(), 0);
+  auto ts = tr.update({face(0, 0, 40)});
+  ASSERT_IDS(ts, 3);
+  fail_unless_equals_int(ts[0].first_frame, 0);
+}
+GST_END_TEST;
+
+static Suite* tracker_suite() {
+  Suite* s = suite_create("tracker");
+  TCase* tc = tcase_create("general");
+  suite_add_tcase(s, tc);
+  tcase_add_test(tc, test_one_face_keeps_its_id);
+  tcase_add_test(tc, test_new_faces_get_new_ids_in_detection_order);
+  tcase_add_test(tc, test_short_miss_keeps_id_long_miss_does_not);
+  tcase_add_test(tc, test_predict_moves_boxes_between_detections);
+  tcase_add_test(tc, test_fast_small_face_paired_by_centre_distance);
+  tcase_add_test(tc, test_two_faces_passing_keep_ids);
+  tcase_add_test(tc, test_move_overrides_prediction);
+  tcase_add_test(tc, test_reset_never_reuses_ids);
+  return s;
+}
+
+GST_CHECK_MAIN(tracker);
