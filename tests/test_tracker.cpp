@@ -2,9 +2,12 @@
 // and lost counts (no models, no pipeline).
 #include <vector>
 
+#include <opencv2/imgproc.hpp>
+
+#include "facerec/face_flow.h"
 #include "facerec/tracker.h"
 
-#include <gst/check/gstcheck.h>  // after the C++ headers: it defines fail()
+#include "common.h"  // after the C++ headers: gstcheck defines fail()
 
 namespace {
 
@@ -167,6 +170,48 @@ GST_START_TEST(test_reset_never_reuses_ids) {
 }
 GST_END_TEST;
 
+// Optical flow follows a real face that moved by a known similarity (6 px right,
+// 4 px up, 5 % bigger, 3 degrees), at frame scale and through a half-size copy.
+GST_START_TEST(test_flow_follows_a_moved_face) {
+  cv::Mat bgr = testutil::load_image("faces/Ann_Veneman/Ann_Veneman_0001.jpg"), prev, cur;
+  cv::cvtColor(bgr, prev, cv::COLOR_BGR2GRAY);
+  const cv::Point2f c(125.f, 120.f);
+  cv::Mat m = cv::getRotationMatrix2D(c, 3.0, 1.05);
+  m.at<double>(0, 2) += 6.0;
+  m.at<double>(1, 2) -= 4.0;
+  cv::warpAffine(prev, cur, m, prev.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  facerec::Face f = face(80.f, 70.f, 90.f, 110.f);
+  auto apply = [&m](cv::Point2f p) {
+    return cv::Point2f(float(m.at<double>(0, 0) * p.x + m.at<double>(0, 1) * p.y + m.at<double>(0, 2)),
+                       float(m.at<double>(1, 0) * p.x + m.at<double>(1, 1) * p.y + m.at<double>(1, 2)));
+  };
+  const cv::Point2f want_c = apply(cv::Point2f(125.f, 125.f));
+  facerec::FaceFlow flow;
+  for (double scale : {1.0, 0.5}) {
+    cv::Mat p = prev, q = cur;
+    if (scale != 1.0) {
+      cv::resize(prev, p, cv::Size(), scale, scale, cv::INTER_AREA);
+      cv::resize(cur, q, cv::Size(), scale, scale, cv::INTER_AREA);
+    }
+    auto moved = flow.follow(p, q, {f}, scale);
+    fail_unless(moved.size() == 1 && moved[0].has_value(), "not followed at scale %.1f", scale);
+    const cv::Rect2f& b = moved[0]->box;
+    const cv::Point2f got_c(b.x + b.width / 2.f, b.y + b.height / 2.f);
+    const double tol = 1.0 / scale;
+    g_print("flow at scale %.1f: centre off by %.2f px, width %.2f (want %.2f)\n", scale,
+            cv::norm(got_c - want_c), b.width, 90.f * 1.05f);
+    fail_unless(cv::norm(got_c - want_c) < tol, "centre off by %.2f", cv::norm(got_c - want_c));
+    fail_unless(std::abs(b.width - 90.f * 1.05f) < 2.5f, "width %.2f", b.width);
+    for (int i = 0; i < 5; ++i)
+      fail_unless(cv::norm(moved[0]->landmarks[i] - apply(f.landmarks[i])) < tol, "landmark %d", i);
+  }
+  // Nothing to follow on a flat image: no guess.
+  cv::Mat flat(prev.size(), CV_8UC1, cv::Scalar(128));
+  auto none = flow.follow(flat, flat, {f});
+  fail_unless(none.size() == 1 && !none[0].has_value());
+}
+GST_END_TEST;
+
 static Suite* tracker_suite() {
   Suite* s = suite_create("tracker");
   TCase* tc = tcase_create("general");
@@ -179,6 +224,9 @@ static Suite* tracker_suite() {
   tcase_add_test(tc, test_two_faces_passing_keep_ids);
   tcase_add_test(tc, test_move_overrides_prediction);
   tcase_add_test(tc, test_reset_never_reuses_ids);
+  TCase* flow = tcase_create("flow");
+  suite_add_tcase(s, flow);
+  tcase_add_test(flow, test_flow_follows_a_moved_face);
   return s;
 }
 
