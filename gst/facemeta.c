@@ -341,8 +341,9 @@ gst_buffer_add_facerec_face (GstBuffer * buffer, guint x, guint y, guint w,
 }
 
 void
-gst_facerec_roi_set_recognition (GstVideoRegionOfInterestMeta * roi,
-    const gchar * label, gint label_id, gdouble score, gdouble distance)
+gst_facerec_roi_set_recognition_full (GstVideoRegionOfInterestMeta * roi,
+    const gchar * label, gint label_id, gdouble score, gdouble distance,
+    gboolean fresh)
 {
   GstStructure *s;
 
@@ -350,10 +351,70 @@ gst_facerec_roi_set_recognition (GstVideoRegionOfInterestMeta * roi,
 
   s = gst_structure_new (GST_FACEREC_RECOGNITION, "label-id", G_TYPE_INT,
       label != NULL ? label_id : -1, "known", G_TYPE_BOOLEAN, label != NULL,
-      "score", G_TYPE_DOUBLE, score, "distance", G_TYPE_DOUBLE, distance, NULL);
+      "score", G_TYPE_DOUBLE, score, "distance", G_TYPE_DOUBLE, distance,
+      "fresh", G_TYPE_BOOLEAN, fresh ? TRUE : FALSE, NULL);
   if (label != NULL)
     gst_structure_set (s, "label", G_TYPE_STRING, label, NULL);
   set_roi_param (roi, s);
+}
+
+void
+gst_facerec_roi_set_recognition (GstVideoRegionOfInterestMeta * roi,
+    const gchar * label, gint label_id, gdouble score, gdouble distance)
+{
+  gst_facerec_roi_set_recognition_full (roi, label, label_id, score, distance,
+      TRUE);
+}
+
+void
+gst_facerec_roi_set_tracking (GstVideoRegionOfInterestMeta * roi, guint64 id,
+    GstClockTime first_seen, GstClockTime last_seen, guint age)
+{
+  g_return_if_fail (roi != NULL);
+
+  set_roi_param (roi, gst_structure_new (GST_FACEREC_TRACKING, "id",
+          G_TYPE_UINT64, id, "first-seen", G_TYPE_UINT64, first_seen,
+          "last-seen", G_TYPE_UINT64, last_seen, "age", G_TYPE_UINT, age, NULL));
+}
+
+gboolean
+gst_facerec_roi_get_tracking (GstVideoRegionOfInterestMeta * roi, guint64 * id,
+    GstClockTime * first_seen, GstClockTime * last_seen, guint * age)
+{
+  GstStructure *s;
+  guint64 v = 0;
+  guint a = 0;
+
+  g_return_val_if_fail (roi != NULL, FALSE);
+
+  s = gst_video_region_of_interest_meta_get_param (roi, GST_FACEREC_TRACKING);
+  if (s == NULL || !gst_structure_get_uint64 (s, "id", &v))
+    return FALSE;
+  if (id)
+    *id = v;
+  if (first_seen)
+    *first_seen = gst_structure_get_uint64 (s, "first-seen", &v) ? v : GST_CLOCK_TIME_NONE;
+  if (last_seen)
+    *last_seen = gst_structure_get_uint64 (s, "last-seen", &v) ? v : GST_CLOCK_TIME_NONE;
+  if (age)
+    *age = gst_structure_get_uint (s, "age", &a) ? a : 0;
+  return TRUE;
+}
+
+gboolean
+gst_facerec_roi_recognition_is_fresh (GstVideoRegionOfInterestMeta * roi)
+{
+  GstStructure *s;
+  gboolean fresh = TRUE;
+
+  g_return_val_if_fail (roi != NULL, FALSE);
+
+  s = gst_video_region_of_interest_meta_get_param (roi, GST_FACEREC_RECOGNITION);
+  if (s == NULL)
+    return FALSE;
+  if (!gst_structure_get_boolean (s, "fresh", &fresh))
+    fresh = TRUE;               /* written before tracking existed: every frame */
+  return fresh;
 }
 
 GstFaceRecEmbeddingMeta *

@@ -22,7 +22,21 @@
  *       score       G_TYPE_DOUBLE  classifier confidence 0..1
  *       distance    G_TYPE_DOUBLE  Euclidean distance to the nearest enrolled
  *                                  embedding of the predicted person
- * and one GstFaceRecEmbeddingMeta per face, linked to the ROI by roi_id.
+ *       fresh       G_TYPE_BOOLEAN TRUE when the face was embedded and classified
+ *                                  on this frame; FALSE when its track carries the
+ *                                  name it was given on an earlier frame
+ * and one GstFaceRecEmbeddingMeta per face, linked to the ROI by roi_id (on
+ * frames where a tracked face is not embedded: its track's latest embedding).
+ *
+ * With tracking (facedetect-dnn `tracking`, on by default) every face ROI also has
+ * a GstStructure named "tracking":
+ *       id          G_TYPE_UINT64  the track: the same face keeps its id from frame
+ *                                  to frame (through short misses); ids start at 1
+ *                                  and are never reused within a stream
+ *       first-seen  G_TYPE_UINT64  PTS (ns) of the frame the track was first
+ *                                  detected on, GST_CLOCK_TIME_NONE when unknown
+ *       last-seen   G_TYPE_UINT64  PTS of the track's latest detection
+ *       age         G_TYPE_UINT    frames since its first detection (0 on that frame)
  *
  * Note: in GStreamer 1.22, videoscale/videoconvertscale rescale ROI boxes but drop
  * their params; the helpers below then return FALSE.
@@ -38,6 +52,7 @@ G_BEGIN_DECLS
 #define GST_FACEREC_ROI_TYPE "face"
 #define GST_FACEREC_DETECTION "detection"
 #define GST_FACEREC_RECOGNITION "recognition"
+#define GST_FACEREC_TRACKING "tracking"
 #define GST_FACEREC_NUM_LANDMARKS 5
 
 typedef struct _GstFaceRecEmbeddingMeta GstFaceRecEmbeddingMeta;
@@ -82,6 +97,15 @@ gboolean gst_facerec_roi_get_detection (GstVideoRegionOfInterestMeta * roi,
 gboolean gst_facerec_roi_get_recognition (GstVideoRegionOfInterestMeta * roi,
     const gchar ** label, gint * label_id, gdouble * score, gdouble * distance);
 
+/* Reads the "tracking" params of a face ROI (any pointer may be NULL). Returns
+ * FALSE when the face is not tracked. */
+gboolean gst_facerec_roi_get_tracking (GstVideoRegionOfInterestMeta * roi,
+    guint64 * id, GstClockTime * first_seen, GstClockTime * last_seen, guint * age);
+
+/* Whether the "recognition" params were made on this frame (TRUE) or carried by
+ * the face's track from an earlier frame (FALSE). FALSE without recognition. */
+gboolean gst_facerec_roi_recognition_is_fresh (GstVideoRegionOfInterestMeta * roi);
+
 /* TRUE if @roi is a face ROI ("face" roi_type). */
 gboolean gst_facerec_roi_is_face (GstVideoRegionOfInterestMeta * roi);
 
@@ -115,9 +139,18 @@ GstVideoRegionOfInterestMeta *gst_buffer_add_facerec_face (GstBuffer * buffer,
     const gdouble landmarks[10], gboolean fresh);
 
 /* Sets (adds or replaces) the "recognition" structure of a face ROI. @label NULL:
- * unknown (known=FALSE, label-id -1, no "label" field). */
+ * unknown (known=FALSE, label-id -1, no "label" field). fresh=TRUE. */
 void gst_facerec_roi_set_recognition (GstVideoRegionOfInterestMeta * roi,
     const gchar * label, gint label_id, gdouble score, gdouble distance);
+
+/* Same, with the "fresh" field given. */
+void gst_facerec_roi_set_recognition_full (GstVideoRegionOfInterestMeta * roi,
+    const gchar * label, gint label_id, gdouble score, gdouble distance,
+    gboolean fresh);
+
+/* Sets (adds or replaces) the "tracking" structure of a face ROI. */
+void gst_facerec_roi_set_tracking (GstVideoRegionOfInterestMeta * roi,
+    guint64 id, GstClockTime first_seen, GstClockTime last_seen, guint age);
 
 /* Attaches the embedding of face ROI @roi_id, replacing one already attached for
  * that ROI (a second facerecognize). Copies @data. */
