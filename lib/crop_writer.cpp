@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cinttypes>
 #include <cstdio>
@@ -63,11 +64,20 @@ void CropWriter::fail(const std::string& path, const std::string& reason) {
 }
 
 // Writes all of `data` to a new temporary file in `dir` and renames it to
-// `path`. Empty string on success, else why not.
+// `path`. Empty string on success, else why not. Mode 0666 less the umask, as
+// g_file_set_contents (which the element used before) gives: not mkstemp's 0600.
 static std::string write_atomically(const std::string& dir, const std::string& name,
                                     const std::string& path, const std::vector<uchar>& data) {
-  std::string tmp = (fs::path(dir) / ("." + name + ".tmp-XXXXXX")).string();
-  const int fd = ::mkstemp(tmp.data());
+  static std::atomic<unsigned> serial{0};
+  std::string tmp;
+  int fd = -1;
+  for (int attempt = 0; fd < 0 && attempt < 100; ++attempt) {
+    tmp = (fs::path(dir) / ("." + name + ".tmp-" + std::to_string(::getpid()) + "-" +
+                            std::to_string(serial++)))
+              .string();
+    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno != EEXIST) break;
+  }
   if (fd < 0) return "cannot create \"" + tmp + "\": " + std::strerror(errno);
   std::string err;
   size_t done = 0;

@@ -15,6 +15,8 @@
 #include <thread>
 #include <vector>
 
+#include <sys/stat.h>
+
 #include <opencv2/imgcodecs.hpp>
 
 // before common.h: gstcheck's fail() macro breaks <ios>
@@ -121,6 +123,12 @@ struct Calls {
 
 using Watcher = facerec::ModelWatcher<TextModel>;
 
+// The current model's version; -1 without one.
+int version(const Watcher& w) {
+  const auto m = w.current();
+  return m ? m->version : -1;
+}
+
 // A watcher on a fake clock (milliseconds set by the test); short settle.
 struct WatchFixture {
   TempDir tmp;
@@ -189,7 +197,7 @@ GST_START_TEST(test_watch_reload) {
   write_model(f.path, 1);
   auto w = f.make();
   w->reset(f.path);
-  fail_unless_equals_int(w->current()->version, 1);
+  fail_unless_equals_int(version(*w), 1);
   EXPECT_STR(w->current_path(), f.path);
   fail_if(f.poll_at(*w, 0), "unchanged files");
   fail_unless_equals_int(w->poll_stats(), 1);
@@ -199,7 +207,7 @@ GST_START_TEST(test_watch_reload) {
   fail_unless(f.poll_at(*w, 1000), "a second later the change is seen");
   fail_unless_equals_int(w->poll_stats(), 2);
   w->wait_idle();
-  fail_unless_equals_int(w->current()->version, 2);
+  fail_unless_equals_int(version(*w), 2);
   fail_unless_equals_int(int(f.calls.reloaded.size()), 1);
   EXPECT_STR(f.calls.reloaded[0], f.path + " watch 2");
   fail_unless_equals_int(f.calls.n_loads(), 2);
@@ -227,9 +235,10 @@ GST_START_TEST(test_watch_waits_for_writer) {
   fail_unless(f.poll_at(*w, 0));
   w->wait_idle();
   fail_unless(rounds == std::vector<int>({0, 1, 2, 3, 4}), "%zu settle rounds", rounds.size());
-  fail_unless(f.calls.failed.empty(), "loaded a half-written file: %s", f.calls.failed.empty() ? "" : f.calls.failed[0].c_str());
+  fail_unless(f.calls.failed.empty(), "loaded a half-written file: %s",
+              f.calls.failed.empty() ? "" : f.calls.failed[0].c_str());
   fail_unless_equals_int(f.calls.n_loads(), 2);
-  fail_unless_equals_int(w->current()->version, 2);
+  fail_unless_equals_int(version(*w), 2);
 }
 GST_END_TEST;
 
@@ -247,7 +256,7 @@ GST_START_TEST(test_watch_broken_file) {
   fail_unless(testutil::contains(f.calls.failed[0], f.path + ".svm: does not match"), "%s",
               f.calls.failed[0].c_str());
   fail_unless(testutil::contains(f.calls.failed[0], " watch: "));
-  fail_unless_equals_int(w->current()->version, 1);
+  fail_unless_equals_int(version(*w), 1);
   for (int s = 1; s <= 3; ++s) {
     fail_if(f.poll_at(*w, s * 1000), "the broken files are not retried");
     fail_unless_equals_int(w->poll_stats(), 1 + s);  // but still checked
@@ -258,7 +267,7 @@ GST_START_TEST(test_watch_broken_file) {
   write_model(f.path, 3);
   fail_unless(f.poll_at(*w, 4000));
   w->wait_idle();
-  fail_unless_equals_int(w->current()->version, 3);
+  fail_unless_equals_int(version(*w), 3);
   fail_unless_equals_int(int(f.calls.reloaded.size()), 1);
   fail_unless_equals_int(int(f.calls.failed.size()), 1);
 }
@@ -285,10 +294,10 @@ GST_START_TEST(test_watch_load_now) {
   const std::shared_ptr<const TextModel> v1 = w->current();
   fail_unless(w->load_now(f.path) == facerec::LoadResult::Unchanged);
   fail_unless(w->load_now(other) == facerec::LoadResult::Loaded);
-  fail_unless_equals_int(w->current()->version, 5);
+  fail_unless_equals_int(version(*w), 5);
   fail_unless_equals_int(v1->version, 1);  // holders keep the old object
   fail_unless(w->load_now(f.tmp / "missing.model") == facerec::LoadResult::Failed);
-  fail_unless_equals_int(w->current()->version, 5);
+  fail_unless_equals_int(version(*w), 5);
   fail_unless(w->load_now("") == facerec::LoadResult::Cleared);
   fail_unless(w->current() == nullptr);
   fail_unless(w->load_now(f.path) == facerec::LoadResult::Loaded);
@@ -390,6 +399,8 @@ GST_START_TEST(test_crop_cap) {
   fs::create_directories(dir);
   for (const char* n : {"unknown-a.jpg", "unknown-b.jpg", "other.jpg", "unknown-c.png"})
     write_file(dir + "/" + n, "x");
+  const mode_t umask_now = ::umask(0);  // read it (no writer thread yet)
+  ::umask(umask_now);
   CropCalls calls;
   {
     facerec::CropWriter w(calls.on_saved(), calls.on_failed());
@@ -412,6 +423,9 @@ GST_START_TEST(test_crop_cap) {
     const cv::Mat img = cv::imread(dir + "/unknown-" + std::to_string(i) + ".jpg");
     fail_unless(img.cols == 40 + i && img.rows == 30, "crop %d is %dx%d", i, img.cols, img.rows);
   }
+  // readable like any file the user makes (g_file_set_contents' 0666 less the umask)
+  const auto perms = fs::status(dir + "/unknown-0.jpg").permissions();
+  fail_unless_equals_int(int(perms) & 0777, 0666 & ~int(umask_now));
 }
 GST_END_TEST;
 
@@ -454,7 +468,8 @@ GST_START_TEST(test_crop_atomic) {
   });
   {
     facerec::CropWriter w;
-    for (int i = 0; i < kCrops; ++i) fail_unless(w.write(dir, "unknown-" + std::to_string(i) + ".jpg", crops[i], 0));
+    for (int i = 0; i < kCrops; ++i)
+      fail_unless(w.write(dir, "unknown-" + std::to_string(i) + ".jpg", crops[i], 0));
     w.wait_idle();
   }
   done = true;
@@ -482,7 +497,8 @@ GST_START_TEST(test_crop_queue_bound) {
   fail_unless(w.write(tmp.path.string(), "unknown-first.jpg", test_crop(8, 8), 0));
   first_saved.get_future().wait();
   for (int i = 0; i < 8; ++i)
-    fail_unless(w.write(tmp.path.string(), "unknown-" + std::to_string(i) + ".jpg", test_crop(8, 8), 0), "%d", i);
+    fail_unless(w.write(tmp.path.string(), "unknown-" + std::to_string(i) + ".jpg", test_crop(8, 8), 0),
+                "%d", i);
   fail_if(w.write(tmp.path.string(), "unknown-8.jpg", test_crop(8, 8), 0), "the ninth waiting crop");
   fail_if(w.write(tmp.path.string(), "unknown-9.jpg", test_crop(8, 8), 0));
   fail_unless_equals_int(int(w.dropped()), 2);

@@ -11,9 +11,9 @@
 //   crop counts one. A crop that would exceed `max_files` (> 0) is skipped
 //   (capped()); 0: no limit. The count is per writer: files others add or
 //   remove later are not seen.
-// - Each file is JPEG quality 92, written under a temporary name
-//   (".<name>.tmp-XXXXXX" in the same folder, so it never matches
-//   unknown-*.jpg) and renamed into place: readers never see half a JPEG.
+// - Each file is JPEG quality 92, mode 0666 less the umask, written under a
+//   temporary name (".<name>.tmp-<pid>-<n>" in the same folder, so it never
+//   matches unknown-*.jpg) and renamed into place: readers never see half a JPEG.
 // - saved(path) after each file; failed(path, reason) for the first failure
 //   only (the element warns once, not per crop); failures() counts them all.
 //   Callbacks run on the worker thread.

@@ -153,11 +153,7 @@ class ModelWatcher {
   explicit ModelWatcher(Loader loader, Reloaded reloaded = {}, Failed failed = {},
                         WatchOptions options = {})
       : core_([loader](const std::string& p) -> ModelWatcherCore::Object { return loader(p); },
-              reloaded ? ModelWatcherCore::Reloaded(
-                             [reloaded](const std::string& p, const ModelWatcherCore::Object& o,
-                                        ModelSource s) { reloaded(p, std::static_pointer_cast<const T>(o), s); })
-                       : ModelWatcherCore::Reloaded(),
-              std::move(failed), std::move(options)) {}
+              wrap(std::move(reloaded)), std::move(failed), std::move(options)) {}
 
   void reset(const std::string& path) { core_.reset(path); }
   LoadResult load_now(const std::string& path) { return core_.load_now(path); }
@@ -170,6 +166,13 @@ class ModelWatcher {
   void wait_idle() { core_.wait_idle(); }
 
  private:
+  static ModelWatcherCore::Reloaded wrap(Reloaded r) {
+    if (!r) return {};
+    return [r](const std::string& p, const ModelWatcherCore::Object& o, ModelSource s) {
+      r(p, std::static_pointer_cast<const T>(o), s);
+    };
+  }
+
   ModelWatcherCore core_;
 };
 

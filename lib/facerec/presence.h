@@ -40,6 +40,7 @@
 // Settings may change between frames; each update() uses the ones it is given.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <map>
