@@ -26,10 +26,12 @@
 //   model; "" clears the current model.
 // - reset(path): start(); loads synchronously and throws what the loader throws
 //   (the element posts an ERROR). No callbacks. "" : no model. Forgets failures.
-// - A load that throws (or returns nullptr) keeps the current model and calls
-//   `failed` once per (path, signature): the watch does not retry those files,
-//   and reports them again only once they change. Success publishes the new
-//   object and calls `reloaded`. Loads are serialised (caller's and worker's).
+// - A load that throws (or returns nullptr) keeps the current model, calls
+//   `failed` and remembers (path, signature): the watch neither retries nor
+//   reports those files again until they change (one warning, not one a
+//   second); an explicit load_now() of them does try again. Success publishes
+//   the new object and calls `reloaded`. Loads are serialised (caller's and
+//   worker's).
 //   Callbacks run on the loading thread and must not call load_now/reset/clear.
 // - current(): the current object, cheap (a mutex-guarded shared_ptr copy) and
 //   safe from any thread; holders keep an old object alive after a swap.
