@@ -24,29 +24,30 @@ GType gst_facerec_detect_dnn_updates_get_type(void);  // facedetect-dnn "updates
 
 namespace gstfacerec {
 
+// What kind of file failed: it decides the fix an error message names.
+enum class FileKind {
+  Network,       // a network file: the model step (models/fetch-models.sh) or $FACEREC_MODEL_PATH
+  TrainedModel,  // a model written by facerec-train: train one, or give the right file
+};
+
 // Posts a facerec::Error as GST_ELEMENT_ERROR (RESOURCE domain): NOT_FOUND when
 // the file named by the error does not exist, OPEN_READ when it exists but could
 // not be used, SETTINGS when no file is involved. `what` says which property /
 // role the file had ("detector model", ...).
-void post_facerec_error(GstElement* element, const char* what, const facerec::Error& e,
+void post_facerec_error(GstElement* element, const char* what, const facerec::Error& e, FileKind kind,
                         const char* file, const char* func, int line);
 
 }  // namespace gstfacerec
 
-// GstBaseTransform::transform_ip for analysers that never write pixels (facedetect-dnn,
-// facerecognize): like GstVideoFilter's, but maps the frame read-only (a read-write
-// map would copy shared memory) and without a second ref (metas are added to buf,
-// which must stay writable), then calls frame_fn.
 namespace gstfacerec {
 // Adds always "sink" and "src" pad templates with the same caps (a filter element).
 void add_filter_pad_templates(GstElementClass* element_class, const char* caps);
-
 GstFlowReturn transform_ip_read_only(GstBaseTransform* trans, GstBuffer* buf,
                                      GstFlowReturn (*frame_fn)(GstVideoFilter*, GstVideoFrame*));
 }  // namespace gstfacerec
 
-#define GST_FACEREC_POST_ERROR(el, what, err) \
-  gstfacerec::post_facerec_error(GST_ELEMENT(el), what, err, __FILE__, GST_FUNCTION, __LINE__)
+#define GST_FACEREC_POST_ERROR(el, what, err, kind) \
+  gstfacerec::post_facerec_error(GST_ELEMENT(el), what, err, kind, __FILE__, GST_FUNCTION, __LINE__)
 
 namespace gstfacerec {
 // Runs load() (a model load in start()); a facerec::Error is posted as it is, any
@@ -58,9 +59,9 @@ bool load_or_post(GstElement* element, const char* what, const std::string& file
     load();
     return true;
   } catch (const facerec::Error& e) {
-    post_facerec_error(element, what, e, src, func, line);
+    post_facerec_error(element, what, e, FileKind::Network, src, func, line);
   } catch (const std::exception& e) {
-    post_facerec_error(element, what, facerec::Error(file, e.what()), src, func, line);
+    post_facerec_error(element, what, facerec::Error(file, e.what()), FileKind::Network, src, func, line);
   }
   return false;
 }

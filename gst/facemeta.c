@@ -437,3 +437,19 @@ gst_buffer_set_facerec_embedding_meta (GstBuffer * buffer, gint roi_id,
   emeta->data = dim > 0 ? (gfloat *) g_memdup2 (data, sizeof (gfloat) * dim) : NULL;
   return emeta;
 }
+
+gboolean
+gst_facerec_roi_detection_is_fresh (GstVideoRegionOfInterestMeta * roi)
+{
+  GstStructure *s;
+  gboolean fresh = TRUE;
+
+  g_return_val_if_fail (roi != NULL, FALSE);
+
+  s = gst_video_region_of_interest_meta_get_param (roi, GST_FACEREC_DETECTION);
+  if (s == NULL)
+    return FALSE;
+  if (!gst_structure_get_boolean (s, "fresh", &fresh))
+    fresh = TRUE;
+  return fresh;
+}

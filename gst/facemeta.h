@@ -102,6 +102,10 @@ gboolean gst_facerec_roi_get_recognition (GstVideoRegionOfInterestMeta * roi,
 gboolean gst_facerec_roi_get_tracking (GstVideoRegionOfInterestMeta * roi,
     guint64 * id, GstClockTime * first_seen, GstClockTime * last_seen, guint * age);
 
+/* Whether the face was detected on this frame (the "detection" params' fresh
+ * field; TRUE when absent). FALSE without detection params. */
+gboolean gst_facerec_roi_detection_is_fresh (GstVideoRegionOfInterestMeta * roi);
+
 /* Whether the "recognition" params were made on this frame (TRUE) or carried by
  * the face's track from an earlier frame (FALSE). FALSE without recognition. */
 gboolean gst_facerec_roi_recognition_is_fresh (GstVideoRegionOfInterestMeta * roi);

@@ -16,6 +16,7 @@ void add_filter_pad_templates(GstElementClass* element_class, const char* caps_s
   gst_caps_unref(caps);
 }
 
+// Until facedetect-dnn derives from GstFaceRecAnalyzer (which does this itself).
 GstFlowReturn transform_ip_read_only(GstBaseTransform* trans, GstBuffer* buf,
                                      GstFlowReturn (*frame_fn)(GstVideoFilter*, GstVideoFrame*)) {
   GstVideoFilter* filter = GST_VIDEO_FILTER(trans);
@@ -34,7 +35,7 @@ GstFlowReturn transform_ip_read_only(GstBaseTransform* trans, GstBuffer* buf,
   return ret;
 }
 
-void post_facerec_error(GstElement* element, const char* what, const facerec::Error& e,
+void post_facerec_error(GstElement* element, const char* what, const facerec::Error& e, FileKind kind,
                         const char* file, const char* func, int line) {
   const std::string& path = e.file();
   GQuark domain = GST_RESOURCE_ERROR;
@@ -50,9 +51,15 @@ void post_facerec_error(GstElement* element, const char* what, const facerec::Er
     code = GST_RESOURCE_ERROR_OPEN_READ;
     text = g_strdup_printf("Could not load the %s: %s", what, e.what());
   }
-  gchar* debug = g_strdup_printf("%s; check the file (see models/fetch-models.sh and "
-                                 "$FACEREC_MODEL_PATH) or set the property to a valid file",
-                                 e.what());
+  gchar* debug =
+      kind == FileKind::TrainedModel
+          ? g_strdup_printf("%s; a model is made by facerec-train (facerec-train DATASET -o MODEL): "
+                            "check the path, or train one",
+                            e.what())
+          : g_strdup_printf("%s; run the model step (models/fetch-models.sh, part of "
+                            "scripts/setup.sh) or set $FACEREC_MODEL_PATH to the folder holding "
+                            "the file, or set the property to a valid file",
+                            e.what());
   // The message and debug strings are taken over by gst_element_message_full.
   gst_element_message_full(element, GST_MESSAGE_ERROR, domain, code, text, debug, file, func,
                            line);

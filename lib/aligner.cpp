@@ -93,4 +93,15 @@ cv::Mat align_face(const cv::Mat& bgr, const Face& face, const ChipTemplate& tmp
   return chip;
 }
 
+cv::Rect align_source_rect(const Face& face, const ChipTemplate& tmpl) {
+  const Landmarks src = face.has_landmarks ? face.landmarks : landmarks_from_box(face.box);
+  cv::Mat inv;
+  cv::invertAffineTransform(similarity_transform(src, tmpl.points), inv);
+  const float w = static_cast<float>(tmpl.size.width), h = static_cast<float>(tmpl.size.height);
+  std::vector<cv::Point2f> corners{{0.f, 0.f}, {w, 0.f}, {0.f, h}, {w, h}}, mapped;
+  cv::transform(corners, mapped, inv);
+  const cv::Rect r = cv::boundingRect(mapped);
+  return cv::Rect(r.x - 2, r.y - 2, r.width + 4, r.height + 4);
+}
+
 }  // namespace facerec

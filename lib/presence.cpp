@@ -34,7 +34,7 @@ std::vector<PresenceEvent> Presence::update(std::uint64_t now, const EventTimes&
   const FaceObservation* unknown = nullptr;
   unsigned n_unknown = 0;
   for (const FaceObservation& f : faces) {
-    const int track = f.track_id < 0 ? -1 : f.track_id;
+    const std::int64_t track = f.track_id < 0 ? -1 : f.track_id;
     if (track >= 0) tracks_[track].last_now = now;
     if (f.known) {
       const FaceObservation*& best = seen[Key(track, f.label)];

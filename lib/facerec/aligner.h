@@ -31,6 +31,11 @@ cv::Mat similarity_transform(const Landmarks& from, const Landmarks& to);
 // get landmarks estimated from the box (less accurate).
 cv::Mat align_face(const cv::Mat& bgr, const Face& face, const ChipTemplate& tmpl);
 
+// The pixels align_face() reads: the bounding box of the chip mapped back into the
+// image, plus a pixel for the interpolation (not clipped). Aligning the same face
+// inside a crop of the image that holds this rectangle gives the same chip.
+cv::Rect align_source_rect(const Face& face, const ChipTemplate& tmpl);
+
 // Landmarks guessed from a face box, for faces that arrive without them.
 Landmarks landmarks_from_box(const cv::Rect2f& box);
 

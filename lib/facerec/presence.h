@@ -64,7 +64,7 @@ struct EventTimes {
 
 // One classified face of a frame.
 struct FaceObservation {
-  int track_id = -1;    // -1: untracked
+  std::int64_t track_id = -1;  // -1: untracked
   bool known = false;   // false: nobody in the model
   std::string label;    // the name when known
   int label_id = -1;
@@ -84,7 +84,7 @@ struct PresenceEvent {
   enum class Reason { None, Timeout, Eos, Flush };  // Left only
   Type type = Type::Appeared;
   Reason reason = Reason::None;
-  int track_id = -1;
+  std::int64_t track_id = -1;
   std::string label;  // Appeared, Left
   int label_id = -1;  // Appeared, Left (the last frame's)
   // Appeared, Unknown: the face and frame of the event.
@@ -114,7 +114,7 @@ class Presence {
   std::size_t present() const { return present_.size(); }
 
  private:
-  using Key = std::pair<int, std::string>;  // (track id or -1, name)
+  using Key = std::pair<std::int64_t, std::string>;  // (track id or -1, name)
   struct Entry {
     int label_id = -1;
     EventTimes first, last;
@@ -131,7 +131,7 @@ class Presence {
   }
 
   std::map<Key, Entry> present_;
-  std::map<int, Track> tracks_;  // tracked faces seen unknown (Unknown once per track)
+  std::map<std::int64_t, Track> tracks_;  // tracked faces seen unknown (Unknown once per track)
   bool have_unknown_ = false;
   std::uint64_t last_unknown_ = 0;
 };
