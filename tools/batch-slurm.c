@@ -48,7 +48,7 @@ submit (const BatchOptions * o, guint n, const gchar * tasks, const gchar * list
   ARG (o->model);
   g_string_append (cmd, " -o");
   ARG (o->outdir);
-  g_string_append_printf (cmd, " -j %d --timeout %d", o->jobs_max, o->timeout);
+  g_string_append_printf (cmd, " -j %d --timeout=%d", o->jobs_max, o->timeout);
   if (o->duration > 0) {
     gchar d[G_ASCII_DTOSTR_BUF_SIZE];
     g_string_append_printf (cmd, " --duration %s", g_ascii_dtostr (d, sizeof d, o->duration));
@@ -168,14 +168,25 @@ slurm_run (const BatchOptions * given, gint array_size, const gchar * partition,
   }
   if (attach_job) {
     gchar **ids = g_strsplit (tasks->str, ",", -1);
-    for (guint i = 0; ids[i]; i++)
-      if ((guint) atoi (ids[i]) < w.n)
-        w.tasks[atoi (ids[i])].submitted = TRUE;
+    for (guint i = 0; ids[i]; i++) {
+      guint a = 0, b = 0;
+      gint got = sscanf (ids[i], "%u-%u", &a, &b);
+      for (guint t = a; got >= 1 && t <= (got == 2 ? b : a) && t < w.n; t++)
+        w.tasks[t].submitted = TRUE;
+    }
     g_strfreev (ids);
-  } else {
-    for (guint t = 0; t < w.n; t++)
-      if (w.tasks[t].submitted)
-        g_string_append_printf (tasks, "%s%u", tasks->len ? "," : "", t);
+  } else {                      /* sbatch's --array syntax: "0-2,5,7-9" */
+    for (guint t = 0; t < w.n; t++) {
+      guint e = t;
+      if (!w.tasks[t].submitted)
+        continue;
+      while (e + 1 < w.n && w.tasks[e + 1].submitted)
+        e++;
+      g_string_append_printf (tasks, "%s%u", tasks->len ? "," : "", t);
+      if (e > t)
+        g_string_append_printf (tasks, "-%u", e);
+      t = e;
+    }
   }
   for (guint i = 0; i < w.jobs->len; i++)       /* files no task redoes */
     if (!w.tasks[i % w.n].submitted) {

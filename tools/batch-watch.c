@@ -74,8 +74,12 @@ update_tasks (Watch * w, const gchar * line, gboolean * seen)
   g_free (ids);
 }
 
-/* Reads the job's tasks from scontrol. FALSE when the job is not known (any more). */
-static gboolean
+typedef enum { JOB_KNOWN, JOB_GONE, JOB_UNREACHABLE } Seen;
+
+/* Reads the job's tasks from scontrol. GONE: slurmctld no longer knows the job
+ * (finished and purged after MinJobAge); UNREACHABLE: no answer (e.g. the
+ * controller restarts), try again. */
+static Seen
 poll_scontrol (Watch * w)
 {
   gchar *argv[] = { (gchar *) "scontrol", (gchar *) "show", (gchar *) "job", (gchar *) "-o",
@@ -83,21 +87,25 @@ poll_scontrol (Watch * w)
   };
   gchar *out = NULL, *err = NULL, **lines;
   gint status = 0;
-  gboolean *seen = g_new0 (gboolean, w->n), known;
-  if (!g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
-          NULL) || !g_spawn_check_wait_status (status, NULL)) {
+  gboolean *seen, ran;
+  Seen result = JOB_GONE;
+
+  ran = g_spawn_sync (NULL, argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status,
+      NULL);
+  if (!ran || !g_spawn_check_wait_status (status, NULL)) {
+    result = ran && err && strstr (err, "Invalid job id") ? JOB_GONE : JOB_UNREACHABLE;
     g_free (out);
     g_free (err);
-    g_free (seen);
-    return FALSE;
+    return result;
   }
+  seen = g_new0 (gboolean, w->n);
   lines = g_strsplit (out, "\n", -1);
   for (guint i = 0; lines[i]; i++)
     if (*lines[i])
       update_tasks (w, lines[i], seen);
-  known = FALSE;
   for (guint i = 0; i < w->n; i++) {
-    known |= seen[i];
+    if (seen[i])
+      result = JOB_KNOWN;
     /* a finished task whose record Slurm has purged (MinJobAge) */
     if (w->tasks[i].submitted && !seen[i] && w->tasks[i].state)
       w->tasks[i].terminal = TRUE;
@@ -106,7 +114,7 @@ poll_scontrol (Watch * w)
   g_free (out);
   g_free (err);
   g_free (seen);
-  return known;
+  return result;
 }
 
 static gchar *
@@ -208,10 +216,17 @@ void
 watch_wait (Watch * w)
 {
   guint missing = 0;
+  gboolean warned = FALSE;
   for (;;) {
-    gboolean known = poll_scontrol (w);
+    Seen seen = poll_scontrol (w);
     GString *live = g_string_new (NULL);
-    if (!known && ++missing >= 3) {
+    if (seen == JOB_UNREACHABLE && !warned) {
+      fprintf (stderr, "facerec-batch: warning: scontrol does not answer; still waiting for "
+          "job %s\n", w->job);
+      warned = TRUE;
+    }
+    missing = seen == JOB_GONE ? missing + 1 : 0;
+    if (missing >= 3) {
       /* gone: finished and purged from slurmctld; the files tell the rest */
       for (guint t = 0; t < w->n; t++)
         if (w->tasks[t].submitted && !w->tasks[t].terminal) {
@@ -292,9 +307,11 @@ watch_report (Watch * w)
     else if (!k->marker)
       j->reason = g_strdup_printf ("task %u could not write to the output folder (%s)",
           i % w->n, k->state ? k->state : "?");
-    else
+    else if (k->exit_code)
       j->reason = g_strdup_printf ("not finished: task %u ended %s (exit code %s); rerun "
-          "to resume", i % w->n, k->state ? k->state : "?", k->exit_code ? k->exit_code : "?");
+          "to resume", i % w->n, k->state, k->exit_code);
+    else                        /* its record was purged before we saw it end */
+      j->reason = g_strdup_printf ("not finished: task %u has ended; rerun to resume", i % w->n);
   }
   for (guint t = 0; t < w->n; t++)
     g_free (why[t]);
