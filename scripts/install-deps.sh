@@ -17,6 +17,9 @@ PKGS=(
   python3 python3-onnx python3-numpy
   # model acquisition
   ca-certificates curl
+  # facerec-batch --slurm and its test: slurmctld, slurmd and the client commands
+  # (sbatch, squeue, scontrol, scancel, sinfo), munge for their authentication
+  slurm-wlm slurm-client munge
 )
 
 missing=()

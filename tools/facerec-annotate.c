@@ -17,6 +17,7 @@
  * --duration cuts every stream at the same time.
  *
  * --progress prints machine-readable lines on stderr (for facerec-batch):
+ *   length SEC               once started: the seconds to process (0: unknown)
  *   progress 0.42            about once a second, then "progress 1.000"
  *   stats FRAMES FRAMES_WITH_FACES FACES UNKNOWN    at the end, then
  *   name COUNT LABEL         one per person seen
@@ -241,6 +242,23 @@ on_pad_added (GstElement * decodebin, GstPad * pad, gpointer user_data)
   gst_caps_unref (caps);
 }
 
+/* A file without video (e.g. audio only) would never preroll: the muxer waits
+ * for its video pad forever. Once decodebin has exposed every stream, fail. */
+static void
+on_no_more_pads (GstElement * decodebin, gpointer user_data)
+{
+  App *app = user_data;
+  GError *err;
+  (void) decodebin;
+  if (app->linked_video)
+    return;
+  err = g_error_new_literal (GST_STREAM_ERROR, GST_STREAM_ERROR_WRONG_TYPE,
+      "no video stream (audio only, or no stream GStreamer can decode)");
+  gst_element_post_message (app->pipeline,
+      gst_message_new_error (GST_OBJECT (app->pipeline), err, NULL));
+  g_error_free (err);
+}
+
 static GstElement *
 make (const gchar * factory)
 {
@@ -256,6 +274,10 @@ make (const gchar * factory)
   }
   return e;
 }
+
+/* Loading the models and decoding the first frame: 1-3 s here. A file that has
+ * not prerolled after this long never will (facerec-batch bounds the rest). */
+#define PREROLL_TIMEOUT (120 * GST_SECOND)
 
 /* For --progress: the length that will be processed (0: unknown). */
 static GstClockTime progress_total;
@@ -273,16 +295,28 @@ print_progress (App * app)
 }
 
 /* Waits for ASYNC_DONE/EOS/ERROR. Returns TRUE on the awaited type. With
- * --progress, prints the progress once a second meanwhile. */
+ * --progress, prints the progress once a second meanwhile. Gives up after
+ * timeout (GST_CLOCK_TIME_NONE: never) and says so. */
 static gboolean
-wait_bus (App * app, GstMessageType type, const gchar * input)
+wait_bus (App * app, GstMessageType type, const gchar * input, GstClockTime timeout)
 {
   GstBus *bus = gst_element_get_bus (app->pipeline);
   gboolean ok = FALSE;
+  gint64 deadline = GST_CLOCK_TIME_IS_VALID (timeout) ?
+      g_get_monotonic_time () + (gint64) (timeout / GST_USECOND) : G_MAXINT64;
   for (;;) {
-    GstMessage *msg = gst_bus_timed_pop_filtered (bus,
-        progress ? GST_SECOND : GST_CLOCK_TIME_NONE,
-        type | GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
+    gint64 left = deadline - g_get_monotonic_time ();
+    GstClockTime wait = progress ? GST_SECOND : GST_CLOCK_TIME_NONE;
+    GstMessage *msg;
+    if (left <= 0) {
+      g_printerr ("facerec-annotate: %s: nothing decoded within %.0f s: is it a playable "
+          "video or image?\n", input, (gdouble) timeout / GST_SECOND);
+      break;
+    }
+    if (deadline != G_MAXINT64 && (!GST_CLOCK_TIME_IS_VALID (wait)
+            || (GstClockTime) left * GST_USECOND < wait))
+      wait = (GstClockTime) left * GST_USECOND;
+    msg = gst_bus_timed_pop_filtered (bus, wait, type | GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
     if (!msg) {
       print_progress (app);
       continue;
@@ -291,8 +325,11 @@ wait_bus (App * app, GstMessageType type, const gchar * input)
       GError *err = NULL;
       gchar *dbg = NULL;
       gst_message_parse_error (msg, &err, &dbg);
-      g_printerr ("facerec-annotate: %s: error from %s: %s\n", input,
-          GST_OBJECT_NAME (msg->src), err->message);
+      if (msg->src == GST_OBJECT (app->pipeline))     /* ours (see on_no_more_pads) */
+        g_printerr ("facerec-annotate: %s: %s\n", input, err->message);
+      else
+        g_printerr ("facerec-annotate: %s: error from %s: %s\n", input,
+            GST_OBJECT_NAME (msg->src), err->message);
       if (dbg)
         g_printerr ("  (%s)\n", dbg);
       g_clear_error (&err);
@@ -440,6 +477,7 @@ main (int argc, char **argv)
   }
   app.video_entry = conv1;
   g_signal_connect (src, "pad-added", G_CALLBACK (on_pad_added), &app);
+  g_signal_connect (src, "no-more-pads", G_CALLBACK (on_no_more_pads), &app);
 
   if (duration > 0 && !still) {
     /* End the stream at the limit. (A seek with a stop position would reach the
@@ -455,10 +493,14 @@ main (int argc, char **argv)
   gst_pad_add_probe (probe_pad, GST_PAD_PROBE_TYPE_BUFFER, count_faces, &st, NULL);
   gst_object_unref (probe_pad);
 
-  if (gst_element_set_state (app.pipeline, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE
-      || !wait_bus (&app, GST_MESSAGE_ASYNC_DONE, argv[1])) {
-    /* The error (e.g. a missing model) was printed by wait_bus, or comes now. */
-    wait_bus (&app, GST_MESSAGE_ASYNC_DONE, argv[1]);
+  if (gst_element_set_state (app.pipeline, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE) {
+    /* The error (e.g. a missing model) is on the bus already. */
+    wait_bus (&app, GST_MESSAGE_ASYNC_DONE, argv[1], 5 * GST_SECOND);
+    gst_element_set_state (app.pipeline, GST_STATE_NULL);
+    return 1;
+  }
+  if (!wait_bus (&app, GST_MESSAGE_ASYNC_DONE, argv[1], PREROLL_TIMEOUT)) {
+    /* wait_bus printed the error or the timeout; waiting again would wait forever */
     gst_element_set_state (app.pipeline, GST_STATE_NULL);
     return 1;
   }
@@ -475,9 +517,10 @@ main (int argc, char **argv)
     if (GST_CLOCK_TIME_IS_VALID (app.limit) && (len <= 0 || (GstClockTime) len > app.limit))
       len = (gint64) app.limit;
     progress_total = len > 0 ? (GstClockTime) len : 0;
+    g_printerr ("length %.3f\n", (gdouble) progress_total / GST_SECOND);
   }
   gst_element_set_state (app.pipeline, GST_STATE_PLAYING);
-  ok = wait_bus (&app, GST_MESSAGE_EOS, argv[1]);
+  ok = wait_bus (&app, GST_MESSAGE_EOS, argv[1], GST_CLOCK_TIME_NONE);
   gst_element_set_state (app.pipeline, GST_STATE_NULL);
   gst_object_unref (app.pipeline);
   if (!ok)
