@@ -291,7 +291,7 @@ static std::shared_ptr<LoadedModel> load_model(GstFaceRecRecognize* self, const 
                            path.c_str(), err.what()),
                           (nullptr));
     } else {
-      GST_FACEREC_POST_ERROR(self, "recognition model (facerec-train output)", err);
+      GST_FACEREC_POST_ERROR(self, "recognition model (facerec-train output)", err, gstfacerec::FileKind::TrainedModel);
     }
   }
   return nullptr;
