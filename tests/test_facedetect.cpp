@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -637,6 +638,190 @@ GST_START_TEST(test_bad_model_files) {
 }
 GST_END_TEST;
 
+// A valid network of another kind given as the detector (another model of the package,
+// the embedder) is refused at start, naming the file and saying what the type needs; it
+// used to run with 0 faces and nothing on the bus.
+GST_START_TEST(test_wrong_network) {
+  const std::string src = "videotestsrc num-buffers=1 ! facedetect-dnn ";
+  const std::string embedder = facerec::defaults::kEmbedder;
+  struct Case {
+    std::string props, needle;
+  };
+  const Case cases[] = {
+      {"model=fr_landmark.onnx", "fr_landmark.onnx: not an UltraFace face detector"},
+      {"model-type=ultraface model=" + embedder, embedder + ": not an UltraFace face detector"},
+      {"model-type=yunet model=fr_detect.onnx", "fr_detect.onnx: not a YuNet face detector"},
+      {"model-type=yunet model=fr_landmark.onnx", "fr_landmark.onnx: not a YuNet face detector"},
+      {"model-type=res10-ssd model=" + yunet_model() + " config=" + ssd_pbtxt(),
+       "face_detection_yunet_2022mar.onnx: not a res10 SSD face detector"},
+      {"model-type=res10-ssd model=fr_feature.onnx config=" + ssd_pbtxt(),
+       "fr_feature.onnx: not a res10 SSD face detector"},
+      {"landmarks-model=fr_detect.onnx", "fr_detect.onnx"},
+  };
+  for (const Case& c : cases) expect_start_error(src + c.props + " ! fakesink", c.needle);
+}
+GST_END_TEST;
+
+// model-type lists the lib's detector-type table, with the README's names and values.
+GST_START_TEST(test_model_type_enum) {
+  GstElement* e = gst_element_factory_make(kElement, nullptr);
+  GEnumClass* ec = G_ENUM_CLASS(g_type_class_ref(
+      G_PARAM_SPEC_VALUE_TYPE(g_object_class_find_property(G_OBJECT_GET_CLASS(e), "model-type"))));
+  const auto& table = facerec::detector_types();
+  fail_unless_equals_int(ec->n_values, table.size());
+  for (const auto& t : table) {
+    const GEnumValue* v = g_enum_get_value(ec, static_cast<gint>(t.type));
+    fail_unless(v != nullptr, "no model-type value for %s", t.nick);
+    fail_unless_equals_string(v->value_nick, t.nick);
+    fail_unless_equals_string(v->value_name, t.description);
+  }
+  const char* nicks[] = {"auto", "ultraface", "yunet", "res10-ssd"};  // README, in value order
+  for (gint i = 0; i < 4; ++i) fail_unless_equals_string(g_enum_get_value(ec, i)->value_nick, nicks[i]);
+  g_type_class_unref(ec);
+  gst_object_unref(e);
+}
+GST_END_TEST;
+
+void copy_file(const std::string& from, const std::string& to) {
+  std::ifstream in(from, std::ios::binary);
+  std::ofstream out(to, std::ios::binary);
+  out << in.rdbuf();
+  fail_unless(in.good() && out.good(), "cannot copy %s to %s", from.c_str(), to.c_str());
+}
+
+GstMessage* pop_error(GstBus* bus) { return gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR); }
+
+// The best face's box and confidence on one frame pushed through h.
+std::pair<cv::Rect, double> best_face(GstHarness* h, const cv::Mat& img, bool* fresh = nullptr) {
+  GstBuffer* out = push_pull(h, img, GST_VIDEO_FORMAT_BGR);
+  double v = 0, conf = 0;
+  GstVideoRegionOfInterestMeta* r = best_match(out, kImages[0].ref, &v);
+  fail_unless(r != nullptr && v >= 0.5, "no face near the reference");
+  fail_unless(gst_facerec_roi_get_detection(r, &conf, nullptr));
+  if (fresh) *fresh = roi_fresh(r);
+  const std::pair<cv::Rect, double> res(roi_rect(r), conf);
+  gst_buffer_unref(out);
+  return res;
+}
+
+size_t face_count(GstHarness* h, const cv::Mat& img) {
+  GstBuffer* out = push_pull(h, img, GST_VIDEO_FORMAT_BGR);
+  const size_t n = face_rois(out).size();
+  gst_buffer_unref(out);
+  return n;
+}
+
+// Thresholds and face limits changed while playing go to the loaded detector of every
+// backend: the model files are deleted after the start, so a reload would be an error.
+GST_START_TEST(test_runtime_settings_no_reload) {
+  const cv::Mat img = load_image(kImages[0].file);
+  struct Backend {
+    const char* name;
+    std::vector<std::string> files;  // copied to the temp dir, then deleted
+    std::string props_fmt;           // %1 / %2: the copies
+  };
+  const Backend backends[] = {
+      {"ultraface", {facerec::resolve_model(facerec::defaults::kDetector)}, "model=%1"},
+      {"yunet", {yunet_model()}, "model-type=yunet model=%1"},
+      {"res10-ssd", {ssd_pb(), ssd_pbtxt()}, "model-type=res10-ssd model=%1 config=%2"},
+  };
+  for (const Backend& b : backends) {
+    testutil::TempDir dir;
+    std::string props = b.props_fmt;
+    for (size_t i = 0; i < b.files.size(); ++i) {
+      const std::string copy = dir / std::filesystem::path(b.files[i]).filename().string();
+      copy_file(b.files[i], copy);
+      props.replace(props.find("%" + std::to_string(i + 1)), 2, copy);
+    }
+    GstHarness* h = gst_harness_new_parse((std::string(kElement) + " " + props).c_str());
+    GstBus* bus = gst_bus_new();
+    gst_element_set_bus(h->element, bus);
+    GstElement* det = gst_harness_find_element(h, kElement);
+    const auto first = best_face(h, img);
+    std::filesystem::remove_all(dir.path);  // from here a reload would fail
+    g_object_set(det, "confidence-threshold", 1.0, nullptr);
+    fail_unless_equals_int(face_count(h, img), 0);
+    g_object_set(det, "confidence-threshold", 0.6, nullptr);
+    fail_unless(best_face(h, img) == first, "%s: another answer at the same settings", b.name);
+    g_object_set(det, "nms-threshold", 0.1, nullptr);
+    fail_unless(face_count(h, img) >= 1);
+    g_object_set(det, "min-face-size", 500, nullptr);
+    fail_unless_equals_int(face_count(h, img), 0);
+    g_object_set(det, "min-face-size", 0, "max-faces", 1, nullptr);
+    fail_unless_equals_int(face_count(h, img), 1);
+    g_object_set(det, "max-faces", 0, "nms-threshold", 0.4, nullptr);
+    fail_unless(best_face(h, img) == first);
+    GstMessage* err = pop_error(bus);
+    fail_unless(err == nullptr, "%s: error after a threshold change", b.name);
+    g_print("%s: thresholds and limits changed 6 times with the model files deleted: no error\n",
+            b.name);
+    gst_object_unref(det);
+    gst_harness_teardown(h);
+    gst_object_unref(bus);
+  }
+}
+GST_END_TEST;
+
+// model / model-type set while playing: loaded by the thread that sets them (the file may
+// go right after g_object_set returns), used from the next frame, which is a detection
+// frame; a property set alone that makes no detector yet (model-type before model) is not
+// an error once the other follows; a bad file is an error naming it on the next frame.
+GST_START_TEST(test_model_swap_while_playing) {
+  const cv::Mat img = load_image(kImages[0].file);
+  GstHarness* ref = gst_harness_new_parse(("facedetect-dnn model-type=yunet model=" + yunet_model()).c_str());
+  const auto yunet_face = best_face(ref, img);
+  gst_harness_teardown(ref);
+
+  testutil::TempDir dir;
+  const std::string copy = dir / "face_detection_yunet_2022mar.onnx";
+  copy_file(yunet_model(), copy);
+  GstHarness* h = gst_harness_new_parse("facedetect-dnn inference-interval=100");
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  GstElement* det = gst_harness_find_element(h, kElement);
+  const auto ultraface_face = best_face(h, img);
+  fail_if(ultraface_face == yunet_face);
+  gst_util_set_object_arg(G_OBJECT(det), "model-type", "yunet");  // no model yet
+  g_object_set(det, "model", copy.c_str(), nullptr);
+  std::filesystem::remove(copy);
+  bool fresh = false;
+  fail_unless(best_face(h, img, &fresh) == yunet_face, "not YuNet's answer after the swap");
+  fail_unless(fresh, "the frame after a detector change was not detected");
+  fail_unless(pop_error(bus) == nullptr);
+  GstBuffer* out = push_pull(h, make_buffer(img, GST_VIDEO_FORMAT_BGR));  // no new segment
+  fail_unless_equals_int(face_rois(out).size(), 1);
+  fail_if(roi_fresh(face_rois(out)[0]));  // the interval goes on with the new detector
+  gst_buffer_unref(out);
+
+  // two files and the type in one call: loaded together
+  GstHarness* ssd_ref = gst_harness_new_parse(
+      ("facedetect-dnn model-type=res10-ssd model=" + ssd_pb() + " config=" + ssd_pbtxt()).c_str());
+  const auto ssd_face = best_face(ssd_ref, img);
+  gst_harness_teardown(ssd_ref);
+  g_object_set(det, "model-type", gint(facerec::DetectorType::Res10Ssd), "model", ssd_pb().c_str(),
+               "config", ssd_pbtxt().c_str(), nullptr);
+  fail_unless(best_face(h, img) == ssd_face, "not the SSD's answer after the swap");
+  fail_unless(pop_error(bus) == nullptr);
+
+  const std::string missing = dir / "missing_detector.onnx";
+  g_object_set(det, "model", missing.c_str(), nullptr);
+  fail_unless_equals_int(gst_harness_push(h, make_buffer(img, GST_VIDEO_FORMAT_BGR)), GST_FLOW_ERROR);
+  GstMessage* err = pop_error(bus);
+  fail_unless(err != nullptr, "no error for a missing model set while playing");
+  GError* gerr = nullptr;
+  gchar* dbg = nullptr;
+  gst_message_parse_error(err, &gerr, &dbg);
+  g_print("model set to a missing file while playing -> %s\n", gerr->message);
+  fail_unless(std::string(gerr->message).find(missing) != std::string::npos);
+  g_error_free(gerr);
+  g_free(dbg);
+  gst_message_unref(err);
+  gst_object_unref(det);
+  gst_harness_teardown(h);
+  gst_object_unref(bus);
+}
+GST_END_TEST;
+
 // ---------------------------------------------------------------------------
 // the processing-size image
 
@@ -1000,6 +1185,10 @@ static Suite* facedetect_suite(void) {
   tcase_add_test(tc, test_updates_pipeline_bus);
   tcase_add_test(tc, test_backends);
   tcase_add_test(tc, test_bad_model_files);
+  tcase_add_test(tc, test_wrong_network);
+  tcase_add_test(tc, test_model_type_enum);
+  tcase_add_test(tc, test_runtime_settings_no_reload);
+  tcase_add_test(tc, test_model_swap_while_playing);
   tcase_add_test(tc, test_padded_stride);
   tcase_add_test(tc, test_scaled_conversion);
   tcase_add_test(tc, test_videoscale_downstream);
