@@ -29,6 +29,7 @@
 #include "facerec/detector.h"
 #include "facerec/embedder.h"
 #include "facerec/enrolment.h"
+#include "facerec/landmarks.h"
 #include "facerec/models.h"
 
 namespace {

@@ -12,6 +12,11 @@
 // "fresh" = FALSE. Flushes, seeks (new segments), stream starts, caps changes
 // and detector changes make the next frame a detection frame.
 //
+// The geometry and the interval live in lib/ (facerec::FrameDetector). Threshold
+// changes while playing go to the loaded detector; a new model file or type is
+// loaded on the thread that sets the property (once per g_object_set) and swapped
+// in before the next frame (a failed load is posted as an error by that frame).
+//
 // updates: like gst-plugins-bad's facedetect, an element message
 //   facedetect-dnn, timestamp=(guint64), stream-time=(guint64),
 //       running-time=(guint64), duration=(guint64),
@@ -24,9 +29,7 @@
 //   gst-launch-1.0 -m v4l2src ! videoconvert ! facedetect-dnn processing-width=640 !
 //       videoconvert ! facerec-overlay ! autovideosink
 #include <algorithm>
-#include <array>
 #include <atomic>
-#include <cmath>
 #include <memory>
 #include <new>
 #include <string>
@@ -36,12 +39,11 @@
 #include <gst/video/gstvideofilter.h>
 #include <gst/video/video.h>
 
-#include <opencv2/imgproc.hpp>
-
 #include "elements.h"
 #include "facemeta.h"
-#include "facerec/aligner.h"
 #include "facerec/detector.h"
+#include "facerec/detector_loader.h"
+#include "facerec/frame_detector.h"
 #include "videoframe.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_facerec_detect_dnn_debug);
@@ -57,8 +59,8 @@ constexpr gint kDefaultProcessingWidth = 0;
 constexpr gint kDefaultProcessingHeight = 0;
 constexpr gint kDefaultInferenceInterval = 1;
 constexpr const char* kMessageName = "facedetect-dnn";
+constexpr const char* kWhat = "face detector model";
 
-enum class ModelType : gint { Auto = 0, UltraFace = 1, YuNet = 2, Res10Ssd = 3 };
 enum class Updates : gint { EveryFrame = 0, OnChange = 1, FacesPresent = 2, None = 3 };
 constexpr Updates kDefaultUpdates = Updates::OnChange;
 
@@ -67,7 +69,7 @@ constexpr Updates kDefaultUpdates = Updates::OnChange;
 struct Settings {
   std::string model;
   std::string config;
-  ModelType model_type = ModelType::Auto;
+  facerec::DetectorType model_type = facerec::DetectorType::Auto;
   std::string landmarks_model;
   double confidence_threshold = kDefaultConfidence;
   double nms_threshold = kDefaultNms;
@@ -78,70 +80,37 @@ struct Settings {
   gint inference_interval = kDefaultInferenceInterval;
   Updates updates = kDefaultUpdates;
 
-  // min-face-size is in frame pixels, so the element applies it (and then
-  // max-faces) after mapping the faces back to the frame. The detector caps
-  // the count itself only where no size filter follows (saves landmark runs).
-  facerec::DetectorConfig to_config() const {
+  // What loading a detector needs: the files and the type (thresholds are set per frame).
+  facerec::DetectorConfig files() const {
     facerec::DetectorConfig c;
-    switch (model_type) {
-      case ModelType::Auto: c.type = facerec::DetectorType::Auto; break;
-      case ModelType::UltraFace: c.type = facerec::DetectorType::UltraFace; break;
-      case ModelType::YuNet: c.type = facerec::DetectorType::YuNet; break;
-      case ModelType::Res10Ssd: c.type = facerec::DetectorType::Res10Ssd; break;
-    }
+    c.type = model_type;
     c.model = model;
     c.config = config;
     c.landmarks = landmarks_model;
-    c.confidence_threshold = static_cast<float>(confidence_threshold);
-    c.nms_threshold = static_cast<float>(nms_threshold);
-    c.min_face_size = 0;
-    c.max_faces = min_face_size > 0 ? 0 : max_faces;
     return c;
   }
-};
-
-bool same_config(const facerec::DetectorConfig& a, const facerec::DetectorConfig& b) {
-  return a.type == b.type && a.model == b.model && a.config == b.config &&
-         a.landmarks == b.landmarks && a.confidence_threshold == b.confidence_threshold &&
-         a.nms_threshold == b.nms_threshold && a.min_face_size == b.min_face_size &&
-         a.max_faces == b.max_faces && a.threads == b.threads;
-}
-
-// A face in frame pixels, as attached to the buffer.
-struct FrameFace {
-  cv::Rect box;                                              // clipped to the frame
-  double confidence = 0.0;
-  std::array<double, 2 * facerec::kNumLandmarks> landmarks{};  // x0,y0..x4,y4
-};
-
-// Streaming state: built in start(), dropped in stop(). Only touched by the
-// streaming thread (and start/stop, which never run concurrently with it).
-struct State {
-  std::unique_ptr<facerec::Detector> detector;
-  facerec::DetectorConfig config;  // what `detector` was built from
-  cv::Mat scaled;                  // resize target, reused between frames
-  cv::Mat scaled_bgr;              // its BGR conversion where the format needs one
-  // inference-interval: the faces of the last detection and the frame size they belong to
-  std::vector<FrameFace> last;
-  int last_width = 0, last_height = 0;
-  bool have_last = false;
-  gint64 frames_since = 0;  // frames since the last detection
-  // updates=on-change: the face count of the previous frame
-  size_t prev_count = 0;
-
-  void reset() {
-    last.clear();
-    last_width = last_height = 0;
-    have_last = false;
-    frames_since = 0;
-    prev_count = 0;
+  facerec::FrameDetectorSettings frame() const {
+    facerec::FrameDetectorSettings f;
+    f.processing_width = processing_width;
+    f.processing_height = processing_height;
+    f.inference_interval = inference_interval;
+    f.confidence_threshold = static_cast<float>(confidence_threshold);
+    f.nms_threshold = static_cast<float>(nms_threshold);
+    f.min_face_size = min_face_size;
+    f.max_faces = max_faces;
+    return f;
   }
 };
 
 struct Private {
-  Settings settings;                       // GST_OBJECT_LOCK
-  std::unique_ptr<State> state;            // streaming
+  Settings settings;  // GST_OBJECT_LOCK
+  // streaming (built in start(), dropped in stop(), which never run concurrently with it)
+  std::unique_ptr<facerec::FrameDetector> detector;
+  gstfacerec::ScaleScratch scratch;
+  size_t prev_count = 0;  // updates=on-change: the face count of the previous frame
   std::atomic<bool> reset_pending{false};  // set by events / caps, consumed by the next frame
+  // model files / type set while started: loaded by the setting thread, taken by the next frame
+  facerec::DetectorLoader loader;
 };
 
 }  // namespace
@@ -180,18 +149,15 @@ enum {
 
 G_DEFINE_TYPE(GstFaceRecDetectDnn, gst_facerec_detect_dnn, GST_TYPE_VIDEO_FILTER)
 
+// model-type: one value per row of the lib's detector-type table (value = DetectorType).
 GType gst_facerec_detect_dnn_model_type_get_type(void) {
   static GType type = 0;
-  static const GEnumValue values[] = {
-      {static_cast<gint>(ModelType::Auto), "Decided from the model file names", "auto"},
-      {static_cast<gint>(ModelType::UltraFace),
-       "UltraFace RFB-320 (fr_detect.onnx) + 68-point landmark net", "ultraface"},
-      {static_cast<gint>(ModelType::YuNet), "YuNet (face_detection_yunet_*.onnx)", "yunet"},
-      {static_cast<gint>(ModelType::Res10Ssd),
-       "res10 300x300 SSD (Caffe .caffemodel + deploy.prototxt, or TF .pb + .pbtxt)",
-       "res10-ssd"},
-      {0, nullptr, nullptr}};
   if (g_once_init_enter(&type)) {
+    const auto& table = facerec::detector_types();
+    // Registered types live as long as the process: so does this array.
+    GEnumValue* values = g_new0(GEnumValue, table.size() + 1);
+    for (size_t i = 0; i < table.size(); ++i)
+      values[i] = {static_cast<gint>(table[i].type), table[i].description, table[i].nick};
     GType t = g_enum_register_static("GstFaceRecDetectDnnModelType", values);
     g_once_init_leave(&type, t);
   }
@@ -221,6 +187,13 @@ static void set_string(GValue const* value, std::string& out) {
   out = s ? s : "";
 }
 
+static Settings current_settings(GstFaceRecDetectDnn* self) {
+  GST_OBJECT_LOCK(self);
+  Settings s = self->priv->settings;
+  GST_OBJECT_UNLOCK(self);
+  return s;
+}
+
 static void gst_facerec_detect_dnn_set_property(GObject* object, guint prop_id, const GValue* value,
                                              GParamSpec* pspec) {
   GstFaceRecDetectDnn* self = GST_FACEREC_DETECT_DNN(object);
@@ -229,7 +202,9 @@ static void gst_facerec_detect_dnn_set_property(GObject* object, guint prop_id, 
   switch (prop_id) {
     case PROP_MODEL: set_string(value, s.model); break;
     case PROP_CONFIG: set_string(value, s.config); break;
-    case PROP_MODEL_TYPE: s.model_type = static_cast<ModelType>(g_value_get_enum(value)); break;
+    case PROP_MODEL_TYPE:
+      s.model_type = static_cast<facerec::DetectorType>(g_value_get_enum(value));
+      break;
     case PROP_LANDMARKS_MODEL: set_string(value, s.landmarks_model); break;
     case PROP_CONFIDENCE_THRESHOLD: s.confidence_threshold = g_value_get_double(value); break;
     case PROP_NMS_THRESHOLD: s.nms_threshold = g_value_get_double(value); break;
@@ -242,6 +217,22 @@ static void gst_facerec_detect_dnn_set_property(GObject* object, guint prop_id, 
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
+}
+
+// Runs after g_object_set() has set all its properties, so that model, config and
+// model-type set in one call load once, together. A changed file or type is loaded here,
+// on the caller's thread (while started; start() loads otherwise).
+static void gst_facerec_detect_dnn_dispatch_properties_changed(GObject* object, guint n,
+                                                               GParamSpec** pspecs) {
+  for (guint i = 0; i < n; ++i) {
+    const std::string name = g_param_spec_get_name(pspecs[i]);
+    if (name == "model" || name == "config" || name == "model-type" || name == "landmarks-model") {
+      GstFaceRecDetectDnn* self = GST_FACEREC_DETECT_DNN(object);
+      self->priv->loader.update(current_settings(self).files());
+      break;
+    }
+  }
+  G_OBJECT_CLASS(gst_facerec_detect_dnn_parent_class)->dispatch_properties_changed(object, n, pspecs);
 }
 
 static void gst_facerec_detect_dnn_get_property(GObject* object, guint prop_id, GValue* value,
@@ -267,40 +258,26 @@ static void gst_facerec_detect_dnn_get_property(GObject* object, guint prop_id, 
   GST_OBJECT_UNLOCK(self);
 }
 
-static Settings current_settings(GstFaceRecDetectDnn* self) {
-  GST_OBJECT_LOCK(self);
-  Settings s = self->priv->settings;
-  GST_OBJECT_UNLOCK(self);
-  return s;
-}
-
-// Builds a detector; posts the error and returns nullptr on failure.
-static std::unique_ptr<facerec::Detector> load_detector(GstFaceRecDetectDnn* self,
-                                                        const facerec::DetectorConfig& c) {
-  std::unique_ptr<facerec::Detector> det;
-  const std::string file = c.model.empty() ? std::string("(default detector)") : c.model;
-  if (!GST_FACEREC_LOAD_OR_POST(self, "face detector model", file, [&] { det = facerec::create_detector(c); }))
-    return nullptr;
-  GST_INFO_OBJECT(self, "loaded detector %s (%s)", facerec::to_string(det->type()), det->describe().c_str());
-  return det;
-}
-
 static gboolean gst_facerec_detect_dnn_start(GstBaseTransform* trans) {
   GstFaceRecDetectDnn* self = GST_FACEREC_DETECT_DNN(trans);
-  const facerec::DetectorConfig c = current_settings(self).to_config();
-  auto det = load_detector(self, c);
-  if (!det) return FALSE;
-  auto state = std::make_unique<State>();
-  state->detector = std::move(det);
-  state->config = c;
-  self->priv->state = std::move(state);
-  self->priv->reset_pending = false;
+  Private* p = self->priv;
+  const Settings s = current_settings(self);
+  const std::string file = s.model.empty() ? std::string("(default detector)") : s.model;
+  std::unique_ptr<facerec::Detector> det;
+  if (!GST_FACEREC_LOAD_OR_POST(self, kWhat, file, [&] { det = p->loader.start(s.files()); }))
+    return FALSE;
+  GST_INFO_OBJECT(self, "loaded detector %s (%s)", facerec::to_string(det->type()),
+                  det->describe().c_str());
+  p->detector = std::make_unique<facerec::FrameDetector>(std::move(det), s.frame());
+  p->prev_count = 0;
+  p->reset_pending = false;
   return TRUE;
 }
 
 static gboolean gst_facerec_detect_dnn_stop(GstBaseTransform* trans) {
-  GstFaceRecDetectDnn* self = GST_FACEREC_DETECT_DNN(trans);
-  self->priv->state.reset();
+  Private* p = GST_FACEREC_DETECT_DNN(trans)->priv;
+  p->loader.stop();
+  p->detector.reset();
   return TRUE;
 }
 
@@ -328,25 +305,6 @@ static gboolean gst_facerec_detect_dnn_sink_event(GstBaseTransform* trans, GstEv
   return GST_BASE_TRANSFORM_CLASS(gst_facerec_detect_dnn_parent_class)->sink_event(trans, event);
 }
 
-// Integer box clipped to the frame, w,h >= 1. FALSE if it lies outside.
-static bool clip_box(const cv::Rect2f& b, int fw, int fh, cv::Rect& out) {
-  if (!std::isfinite(b.x) || !std::isfinite(b.y) || !std::isfinite(b.width) ||
-      !std::isfinite(b.height))
-    return false;
-  const double x0 = std::max(0.0, std::floor(static_cast<double>(b.x)));
-  const double y0 = std::max(0.0, std::floor(static_cast<double>(b.y)));
-  const double x1 = std::min(static_cast<double>(fw), std::ceil(static_cast<double>(b.x + b.width)));
-  const double y1 = std::min(static_cast<double>(fh), std::ceil(static_cast<double>(b.y + b.height)));
-  if (x0 >= fw || y0 >= fh || x1 <= 0 || y1 <= 0) return false;
-  out.x = static_cast<int>(x0);
-  out.y = static_cast<int>(y0);
-  out.width = std::max(1, static_cast<int>(x1 - x0));
-  out.height = std::max(1, static_cast<int>(y1 - y0));
-  out.width = std::min(out.width, fw - out.x);
-  out.height = std::min(out.height, fh - out.y);
-  return out.width >= 1 && out.height >= 1;
-}
-
 static gint max_roi_id(GstBuffer* buf) {
   gint max_id = 0;
   gpointer iter = nullptr;
@@ -358,14 +316,16 @@ static gint max_roi_id(GstBuffer* buf) {
   return max_id;
 }
 
-static GstStructure* detection_structure(const FrameFace& f, bool fresh) {
+static GstStructure* detection_structure(const facerec::FrameFace& f, bool fresh) {
   GValue arr = G_VALUE_INIT;
-  gst_value_array_init(&arr, static_cast<guint>(f.landmarks.size()));
-  for (double c : f.landmarks) {
-    GValue v = G_VALUE_INIT;
-    g_value_init(&v, G_TYPE_DOUBLE);
-    g_value_set_double(&v, c);
-    gst_value_array_append_and_take_value(&arr, &v);
+  gst_value_array_init(&arr, static_cast<guint>(2 * f.landmarks.size()));
+  for (const cv::Point2d& pt : f.landmarks) {
+    for (double c : {pt.x, pt.y}) {
+      GValue v = G_VALUE_INIT;
+      g_value_init(&v, G_TYPE_DOUBLE);
+      g_value_set_double(&v, c);
+      gst_value_array_append_and_take_value(&arr, &v);
+    }
   }
   GstStructure* s = gst_structure_new(GST_FACEREC_DETECTION, "confidence", G_TYPE_DOUBLE,
                                       f.confidence, "fresh", G_TYPE_BOOLEAN, fresh ? TRUE : FALSE,
@@ -374,104 +334,10 @@ static GstStructure* detection_structure(const FrameFace& f, bool fresh) {
   return s;
 }
 
-// The size the detector sees: the frame fitted within processing-width x
-// processing-height (0: that side unconstrained), aspect kept, never enlarged.
-static cv::Size processing_size(int fw, int fh, gint pw, gint ph) {
-  double scale = 1.0;
-  if (pw > 0) scale = std::min(scale, static_cast<double>(pw) / fw);
-  if (ph > 0) scale = std::min(scale, static_cast<double>(ph) / fh);
-  if (scale >= 1.0) return {fw, fh};
-  return {std::max(1, static_cast<int>(std::lround(fw * scale))),
-          std::max(1, static_cast<int>(std::lround(fh * scale)))};
-}
-
-// The frame scaled to `size`, as 8-bit BGR. Packed RGB and GRAY8 frames are
-// resized straight from the mapped memory and converted at the small size; YUV
-// frames are converted first (the one full-size copy the conversion needs).
-static cv::Mat scaled_bgr(const GstVideoFrame* frame, const cv::Size& size, State* st) {
-  const GstVideoFormat fmt = GST_VIDEO_FRAME_FORMAT(frame);
-  const GstVideoFormatInfo* fi = frame->info.finfo;
-  cv::Mat src;
-  bool packed_rgb = false;
-  if (fmt == GST_VIDEO_FORMAT_GRAY8) {
-    src = gstfacerec::wrap_plane(frame, 0, CV_8UC1, GST_VIDEO_FRAME_WIDTH(frame),
-                                 GST_VIDEO_FRAME_HEIGHT(frame));
-  } else if (GST_VIDEO_FORMAT_INFO_IS_RGB(fi)) {
-    src = gstfacerec::wrap_packed_rgb(frame);
-    packed_rgb = true;
-  } else {
-    src = gstfacerec::frame_to_bgr(frame);
-  }
-  if (src.empty()) return {};
-  cv::resize(src, st->scaled, size, 0, 0, cv::INTER_AREA);
-  if (fmt == GST_VIDEO_FORMAT_GRAY8) {
-    cv::cvtColor(st->scaled, st->scaled_bgr, cv::COLOR_GRAY2BGR);
-    return st->scaled_bgr;
-  }
-  if (!packed_rgb || fmt == GST_VIDEO_FORMAT_BGR) return st->scaled;
-  if (fmt == GST_VIDEO_FORMAT_RGB) {
-    cv::cvtColor(st->scaled, st->scaled_bgr, cv::COLOR_RGB2BGR);
-    return st->scaled_bgr;
-  }
-  // 4-byte formats: pick B, G, R at this format's byte offsets
-  const int r = static_cast<int>(GST_VIDEO_FORMAT_INFO_POFFSET(fi, GST_VIDEO_COMP_R));
-  const int g = static_cast<int>(GST_VIDEO_FORMAT_INFO_POFFSET(fi, GST_VIDEO_COMP_G));
-  const int b = static_cast<int>(GST_VIDEO_FORMAT_INFO_POFFSET(fi, GST_VIDEO_COMP_B));
-  st->scaled_bgr.create(st->scaled.rows, st->scaled.cols, CV_8UC3);
-  const int from_to[] = {b, 0, g, 1, r, 2};
-  cv::mixChannels(&st->scaled, 1, &st->scaled_bgr, 1, from_to, 3);
-  return st->scaled_bgr;
-}
-
-// Runs the detector on the frame (scaled as the settings ask) and returns the
-// faces in frame pixels, filtered by min-face-size and capped by max-faces.
-// FALSE when the frame cannot be analysed (format, size).
-static bool detect_frame(GstFaceRecDetectDnn* self, State* st, const Settings& s,
-                         const GstVideoFrame* frame, std::vector<FrameFace>& out) {
-  out.clear();
-  const int fw = GST_VIDEO_FRAME_WIDTH(frame), fh = GST_VIDEO_FRAME_HEIGHT(frame);
-  const cv::Size psize = processing_size(fw, fh, s.processing_width, s.processing_height);
-  const cv::Mat bgr = psize == cv::Size(fw, fh) ? gstfacerec::frame_to_bgr(frame)
-                                                : scaled_bgr(frame, psize, st);
-  if (bgr.empty()) {
-    GST_LOG_OBJECT(self, "frame %dx%d not analysed", fw, fh);
-    return false;
-  }
-  std::vector<facerec::Face> faces;
-  try {
-    faces = st->detector->detect(bgr);
-  } catch (const std::exception& e) {
-    // Odd input (e.g. a 1x1 frame) must not stop the stream.
-    GST_WARNING_OBJECT(self, "detection failed on a %dx%d frame (%dx%d processed): %s", fw, fh,
-                       bgr.cols, bgr.rows, e.what());
-    return true;
-  }
-  const double sx = static_cast<double>(fw) / bgr.cols, sy = static_cast<double>(fh) / bgr.rows;
-  for (const facerec::Face& f : faces) {  // sorted by decreasing confidence
-    const cv::Rect2f box(static_cast<float>(f.box.x * sx), static_cast<float>(f.box.y * sy),
-                         static_cast<float>(f.box.width * sx),
-                         static_cast<float>(f.box.height * sy));
-    FrameFace ff;
-    if (!clip_box(box, fw, fh, ff.box)) continue;
-    if (s.min_face_size > 0 && std::min(ff.box.width, ff.box.height) < s.min_face_size) continue;
-    ff.confidence = static_cast<double>(f.confidence);
-    const facerec::Landmarks lm = f.has_landmarks ? f.landmarks : facerec::landmarks_from_box(f.box);
-    for (size_t i = 0; i < lm.size() && 2 * i + 1 < ff.landmarks.size(); ++i) {
-      ff.landmarks[2 * i] = static_cast<double>(lm[i].x) * sx;
-      ff.landmarks[2 * i + 1] = static_cast<double>(lm[i].y) * sy;
-    }
-    out.push_back(ff);
-    if (s.max_faces > 0 && out.size() >= static_cast<size_t>(s.max_faces)) break;
-  }
-  GST_LOG_OBJECT(self, "%zu face(s) on a %dx%d frame, detected at %dx%d", out.size(), fw, fh,
-                 bgr.cols, bgr.rows);
-  return true;
-}
-
 static void attach_faces(GstFaceRecDetectDnn* self, GstBuffer* buf,
-                         const std::vector<FrameFace>& faces, bool fresh) {
+                         const std::vector<facerec::FrameFace>& faces, bool fresh) {
   gint next_id = max_roi_id(buf) + 1;
-  for (const FrameFace& f : faces) {
+  for (const facerec::FrameFace& f : faces) {
     const cv::Rect& r = f.box;
     GstVideoRegionOfInterestMeta* roi = gst_buffer_add_video_region_of_interest_meta(
         buf, GST_FACEREC_ROI_TYPE, static_cast<guint>(r.x), static_cast<guint>(r.y),
@@ -485,7 +351,7 @@ static void attach_faces(GstFaceRecDetectDnn* self, GstBuffer* buf,
 }
 
 static void post_faces_message(GstFaceRecDetectDnn* self, GstBuffer* buf,
-                               const std::vector<FrameFace>& faces) {
+                               const std::vector<facerec::FrameFace>& faces) {
   const GstSegment& seg = GST_BASE_TRANSFORM(self)->segment;
   const GstClockTime ts = GST_BUFFER_PTS(buf);
   GstClockTime stream_time = GST_CLOCK_TIME_NONE, running_time = GST_CLOCK_TIME_NONE;
@@ -500,7 +366,7 @@ static void post_faces_message(GstFaceRecDetectDnn* self, GstBuffer* buf,
       static_cast<guint64>(GST_BUFFER_DURATION(buf)), nullptr);
   GValue list = G_VALUE_INIT;
   g_value_init(&list, GST_TYPE_LIST);
-  for (const FrameFace& f : faces) {
+  for (const facerec::FrameFace& f : faces) {
     GstStructure* fs = gst_structure_new(
         "face", "x", G_TYPE_UINT, static_cast<guint>(f.box.x), "y", G_TYPE_UINT,
         static_cast<guint>(f.box.y), "width", G_TYPE_UINT, static_cast<guint>(f.box.width),
@@ -516,54 +382,72 @@ static void post_faces_message(GstFaceRecDetectDnn* self, GstBuffer* buf,
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
 }
 
+// A detector loaded by set_property replaces the running one here, between frames.
+// FALSE (error posted) when the newest load failed.
+static bool take_new_detector(GstFaceRecDetectDnn* self, facerec::FrameDetector& fd) {
+  try {
+    if (auto det = self->priv->loader.take()) {
+      GST_INFO_OBJECT(self, "now using detector %s (%s)", facerec::to_string(det->type()),
+                      det->describe().c_str());
+      fd.set_detector(std::move(det));
+    }
+    return true;
+  } catch (const facerec::Error& e) {
+    GST_FACEREC_POST_ERROR(self, kWhat, e);
+    return false;
+  }
+}
+
 static GstFlowReturn gst_facerec_detect_dnn_transform_frame_ip(GstVideoFilter* filter,
                                                             GstVideoFrame* frame) {
   GstFaceRecDetectDnn* self = GST_FACEREC_DETECT_DNN(filter);
-  State* st = self->priv->state.get();
-  if (st == nullptr) {
+  Private* p = self->priv;
+  facerec::FrameDetector* fd = p->detector.get();
+  if (fd == nullptr) {
     GST_ELEMENT_ERROR(self, CORE, STATE_CHANGE, ("Detector not loaded"),
                       ("transform called before start()"));
     return GST_FLOW_ERROR;
   }
-  if (self->priv->reset_pending.exchange(false)) st->reset();
-
+  if (p->reset_pending.exchange(false)) {
+    fd->reset();
+    p->prev_count = 0;
+  }
+  if (!take_new_detector(self, *fd)) return GST_FLOW_ERROR;
   const Settings s = current_settings(self);
-  // Properties changed while playing: rebuild the detector between frames.
-  const facerec::DetectorConfig c = s.to_config();
-  if (!same_config(c, st->config)) {
-    auto det = load_detector(self, c);
-    if (!det) return GST_FLOW_ERROR;
-    st->detector = std::move(det);
-    st->config = c;
-    st->have_last = false;  // detect with the new settings right away
-  }
+  fd->set_settings(s.frame());
 
-  const int fw = GST_VIDEO_FRAME_WIDTH(frame), fh = GST_VIDEO_FRAME_HEIGHT(frame);
-  const bool detect = !st->have_last || st->last_width != fw || st->last_height != fh ||
-                      st->frames_since + 1 >= static_cast<gint64>(s.inference_interval);
-  if (detect) {
-    std::vector<FrameFace> faces;
-    if (!detect_frame(self, st, s, frame, faces)) return GST_FLOW_OK;
-    st->last = std::move(faces);
-    st->last_width = fw;
-    st->last_height = fh;
-    st->have_last = true;
-    st->frames_since = 0;
-  } else {
-    ++st->frames_since;
+  const cv::Size size(GST_VIDEO_FRAME_WIDTH(frame), GST_VIDEO_FRAME_HEIGHT(frame));
+  cv::Mat image;
+  if (fd->needs_image(size)) {
+    image = gstfacerec::frame_to_bgr_scaled(frame, fd->processing_size(size), p->scratch);
+    if (image.empty()) {
+      GST_LOG_OBJECT(self, "frame %dx%d not analysed", size.width, size.height);
+      return GST_FLOW_OK;
+    }
   }
-  attach_faces(self, frame->buffer, st->last, detect);
+  facerec::FrameFaces result;
+  try {
+    result = fd->process(image, size);
+  } catch (const std::exception& e) {
+    // Odd input (e.g. a 1x1 frame) must not stop the stream: a run that found nothing.
+    GST_WARNING_OBJECT(self, "detection failed on a %dx%d frame (%dx%d processed): %s",
+                       size.width, size.height, image.cols, image.rows, e.what());
+  }
+  if (result.fresh)
+    GST_LOG_OBJECT(self, "%zu face(s) on a %dx%d frame, detected at %dx%d", result.faces.size(),
+                   size.width, size.height, image.cols, image.rows);
+  attach_faces(self, frame->buffer, result.faces, result.fresh);
 
-  const size_t count = st->last.size();
+  const size_t count = result.faces.size();
   bool post = false;
   switch (s.updates) {
     case Updates::EveryFrame: post = true; break;
-    case Updates::OnChange: post = count != st->prev_count; break;
+    case Updates::OnChange: post = count != p->prev_count; break;
     case Updates::FacesPresent: post = count > 0; break;
     case Updates::None: post = false; break;
   }
-  st->prev_count = count;
-  if (post) post_faces_message(self, frame->buffer, st->last);
+  p->prev_count = count;
+  if (post) post_faces_message(self, frame->buffer, result.faces);
   return GST_FLOW_OK;
 }
 
@@ -596,6 +480,7 @@ static void gst_facerec_detect_dnn_class_init(GstFaceRecDetectDnnClass* klass) {
   gobject_class->set_property = gst_facerec_detect_dnn_set_property;
   gobject_class->get_property = gst_facerec_detect_dnn_get_property;
   gobject_class->finalize = gst_facerec_detect_dnn_finalize;
+  gobject_class->dispatch_properties_changed = gst_facerec_detect_dnn_dispatch_properties_changed;
 
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                               GST_PARAM_MUTABLE_PLAYING);
@@ -617,7 +502,7 @@ static void gst_facerec_detect_dnn_class_init(GstFaceRecDetectDnnClass* klass) {
       g_param_spec_enum("model-type", "Model type",
                         "Detector network type; auto decides from the file names",
                         GST_TYPE_FACEREC_DETECT_DNN_MODEL_TYPE,
-                        static_cast<gint>(ModelType::Auto), flags));
+                        static_cast<gint>(facerec::DetectorType::Auto), flags));
   g_object_class_install_property(
       gobject_class, PROP_LANDMARKS_MODEL,
       g_param_spec_string("landmarks-model", "Landmarks model",

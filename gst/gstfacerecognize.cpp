@@ -57,6 +57,7 @@
 #include "facerec/classifier.h"
 #include "facerec/detector.h"
 #include "facerec/embedder.h"
+#include "facerec/landmarks.h"
 #include "facerec/models.h"
 #include "videoframe.h"
 

@@ -27,6 +27,21 @@ cv::Mat wrap_plane(const GstVideoFrame* frame, guint plane, int cv_type, int col
 // Returns an empty Mat for unsupported formats or empty frames.
 cv::Mat frame_to_bgr(const GstVideoFrame* frame);
 
+// Buffers frame_to_bgr_scaled() reuses from one frame to the next (one per stream).
+struct ScaleScratch {
+  cv::Mat small;  // planes or packed pixels at the small size
+  cv::Mat chroma;
+  cv::Mat luma, luma_small;  // YUY2
+  cv::Mat bgr;
+};
+
+// The frame scaled down to `size` (INTER_AREA), as 8-bit BGR. No full-size copy or colour
+// conversion is made: packed RGB and GRAY8 are resized straight from the mapped memory,
+// I420 / NV12 / YUY2 have their planes resized to the small size and are converted there.
+// size at least the frame's: frame_to_bgr(). The result may point into `scratch` (valid
+// until the next call). Empty for unsupported formats or sizes.
+cv::Mat frame_to_bgr_scaled(const GstVideoFrame* frame, cv::Size size, ScaleScratch& scratch);
+
 // A packed RGB-family frame wrapped as CV_8UC3 / CV_8UC4 (no copy), or empty.
 cv::Mat wrap_packed_rgb(const GstVideoFrame* frame);
 

@@ -1,21 +1,35 @@
-// Detector factory, type names and the shared NMS helper.
+// The detector-type table, the factory, and the helpers the backends share.
 #include "facerec/detector.h"
 
 #include <algorithm>
 #include <cctype>
+#include <sstream>
 
 #include <opencv2/imgproc.hpp>
 
+#include "detail.h"
 #include "facerec/models.h"
 
 namespace facerec {
 
-// Backend factories (detector_ultraface.cpp, detector_yunet.cpp, detector_ssd.cpp).
-namespace detail {
-std::unique_ptr<Detector> make_ultraface_detector(const DetectorConfig& cfg);
-std::unique_ptr<Detector> make_yunet_detector(const DetectorConfig& cfg);
-std::unique_ptr<Detector> make_ssd_detector(const DetectorConfig& cfg);
-}  // namespace detail
+const std::vector<DetectorTypeInfo>& detector_types() {
+  static const std::vector<DetectorTypeInfo> table = {
+      {DetectorType::Auto, "auto", "", "Decided from the model file names",
+       "the files of one of the other types", nullptr, false, "", "", nullptr},
+      {DetectorType::UltraFace, "ultraface", "",
+       "UltraFace RFB-320 (fr_detect.onnx) + 68-point landmark net",
+       "fr_detect.onnx (the default) and a landmark net", defaults::kDetector, false, "", "",
+       detail::make_ultraface_detector},
+      {DetectorType::YuNet, "yunet", "", "YuNet (face_detection_yunet_*.onnx)",
+       "a model file (face_detection_yunet_2022mar.onnx)", nullptr, false, "", "yunet",
+       detail::make_yunet_detector},
+      {DetectorType::Res10Ssd, "res10-ssd", "res10,ssd",
+       "res10 300x300 SSD (Caffe .caffemodel + deploy.prototxt, or TF .pb + .pbtxt)",
+       "a model file (.caffemodel or .pb) and its config (deploy.prototxt or .pbtxt)", nullptr,
+       true, ".caffemodel,.prototxt,.pb,.pbtxt", "", detail::make_ssd_detector},
+  };
+  return table;
+}
 
 namespace {
 
@@ -33,59 +47,72 @@ std::string basename_of(const std::string& p) {
   return pos == std::string::npos ? p : p.substr(pos + 1);
 }
 
-DetectorType guess_type(const DetectorConfig& cfg) {
-  if (cfg.model.empty()) return DetectorType::UltraFace;
-  for (const std::string& f : {cfg.model, cfg.config}) {
-    const std::string l = lower(f);
-    if (ends_with(l, ".caffemodel") || ends_with(l, ".prototxt") || ends_with(l, ".pb") ||
-        ends_with(l, ".pbtxt"))
-      return DetectorType::Res10Ssd;
-  }
-  if (lower(basename_of(cfg.model)).find("yunet") != std::string::npos) return DetectorType::YuNet;
-  return DetectorType::UltraFace;
+std::vector<std::string> split(const char* list) {
+  std::vector<std::string> out;
+  std::stringstream ss(list ? list : "");
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (!item.empty()) out.push_back(item);
+  return out;
+}
+
+const DetectorTypeInfo& default_type() {
+  for (const DetectorTypeInfo& t : detector_types())
+    if (t.default_model) return t;
+  throw Error("", "no detector type has a default model");  // the table is broken
 }
 
 }  // namespace
 
+const DetectorTypeInfo& detector_type_info(DetectorType t) {
+  for (const DetectorTypeInfo& i : detector_types())
+    if (i.type == t) return i;
+  throw Error("", "unknown detector type " + std::to_string(static_cast<int>(t)));
+}
+
 const char* to_string(DetectorType t) {
-  switch (t) {
-    case DetectorType::Auto: return "auto";
-    case DetectorType::UltraFace: return "ultraface";
-    case DetectorType::YuNet: return "yunet";
-    case DetectorType::Res10Ssd: return "res10-ssd";
-  }
+  for (const DetectorTypeInfo& i : detector_types())
+    if (i.type == t) return i.nick;
   return "unknown";
 }
 
 DetectorType detector_type_from_string(const std::string& s) {
   const std::string l = lower(s);
-  if (l == "auto" || l.empty()) return DetectorType::Auto;
-  if (l == "ultraface") return DetectorType::UltraFace;
-  if (l == "yunet") return DetectorType::YuNet;
-  if (l == "res10-ssd" || l == "res10" || l == "ssd") return DetectorType::Res10Ssd;
-  throw Error("", "unknown detector type '" + s +
-                      "': use one of auto, ultraface, yunet, res10-ssd");
+  if (l.empty()) return DetectorType::Auto;
+  std::string known;
+  for (const DetectorTypeInfo& i : detector_types()) {
+    if (l == i.nick) return i.type;
+    for (const std::string& a : split(i.aliases))
+      if (l == a) return i.type;
+    known += std::string(known.empty() ? "" : ", ") + i.nick;
+  }
+  throw Error("", "unknown detector type '" + s + "': use one of " + known);
+}
+
+// Auto: a file suffix decides first (the SSD formats), then a name in the model file,
+// else the default type.
+DetectorType resolve_detector_type(const DetectorConfig& cfg) {
+  if (cfg.type != DetectorType::Auto) return cfg.type;
+  if (cfg.model.empty()) return default_type().type;
+  for (const DetectorTypeInfo& t : detector_types())
+    for (const std::string& suf : split(t.suffixes))
+      for (const std::string& f : {cfg.model, cfg.config})
+        if (ends_with(lower(f), suf)) return t.type;
+  const std::string base = lower(basename_of(cfg.model));
+  for (const DetectorTypeInfo& t : detector_types())
+    if (*t.name_hint && base.find(t.name_hint) != std::string::npos) return t.type;
+  return default_type().type;
 }
 
 std::unique_ptr<Detector> create_detector(const DetectorConfig& cfg_in) {
   DetectorConfig cfg = cfg_in;
-  if (cfg.type == DetectorType::Auto) cfg.type = guess_type(cfg);
-  switch (cfg.type) {
-    case DetectorType::YuNet:
-      if (cfg.model.empty())
-        throw Error("", "the YuNet detector needs a model file "
-                        "(face_detection_yunet_2022mar.onnx): set the model");
-      return detail::make_yunet_detector(cfg);
-    case DetectorType::Res10Ssd:
-      if (cfg.model.empty())
-        throw Error("", "the res10 SSD detector needs a model file (.caffemodel or .pb) and its "
-                        "config (deploy.prototxt or .pbtxt): set model and config");
-      return detail::make_ssd_detector(cfg);
-    case DetectorType::UltraFace:
-    case DetectorType::Auto:
-    default:
-      return detail::make_ultraface_detector(cfg);
-  }
+  cfg.type = resolve_detector_type(cfg_in);
+  const DetectorTypeInfo& t = detector_type_info(cfg.type);
+  if (!t.make) throw Error("", std::string("no backend for detector type ") + t.nick);
+  if (cfg.model.empty() && !t.default_model)
+    throw Error("", std::string("the ") + t.nick + " detector needs " + t.files + ": set " +
+                        (t.needs_config ? "model and config" : "the model"));
+  return t.make(cfg);
 }
 
 float iou(const cv::Rect2f& a, const cv::Rect2f& b) {
@@ -114,7 +141,6 @@ std::vector<Face> non_max_suppression(std::vector<Face> faces, float iou_thresho
 
 namespace detail {
 
-// Clip to the image, drop degenerate / too small boxes, sort, cap. Shared by the backends.
 std::vector<Face> finish_faces(std::vector<Face> faces, const cv::Size& img,
                                const DetectorConfig& cfg) {
   const cv::Rect2f bounds(0.f, 0.f, static_cast<float>(img.width), static_cast<float>(img.height));
@@ -135,7 +161,6 @@ std::vector<Face> finish_faces(std::vector<Face> faces, const cv::Size& img,
   return out;
 }
 
-// Makes the input 8-bit, 3-channel BGR (accepts gray and BGRA too).
 cv::Mat to_bgr8(const cv::Mat& img) {
   if (img.empty()) return img;
   cv::Mat m = img;

@@ -1,17 +1,11 @@
 // res10 300x300 SSD face detector (Caffe or TensorFlow) + the 68-point landmark net.
 #include <opencv2/dnn.hpp>
 
-#include "facerec/detector.h"
+#include "detail.h"
+#include "facerec/landmarks.h"
 #include "facerec/models.h"
 
 namespace facerec {
-
-namespace detail {
-cv::dnn::Net read_dnn(const std::string& model, const std::string& config);
-std::vector<Face> finish_faces(std::vector<Face> faces, const cv::Size& img,
-                               const DetectorConfig& cfg);
-cv::Mat to_bgr8(const cv::Mat& img);
-}  // namespace detail
 
 namespace {
 
@@ -19,9 +13,15 @@ bool has_suffix(const std::string& s, const std::string& suf) {
   return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
 }
 
-class SsdDetector final : public Detector {
+// What the res10 SSD gives: [1,1,N,7] rows of (image, label, confidence, x1, y1, x2, y2).
+bool is_ssd_output(const cv::Mat& out) {
+  return out.dims == 4 && out.size[0] == 1 && out.size[1] == 1 && out.size[3] == 7 &&
+         out.type() == CV_32F;
+}
+
+class SsdDetector final : public detail::DetectorBase {
  public:
-  explicit SsdDetector(const DetectorConfig& cfg) : cfg_(cfg) {
+  explicit SsdDetector(const DetectorConfig& cfg) : DetectorBase(cfg) {
     std::string model = cfg.model, config = cfg.config;
     // Accept the two files in either field order.
     if (has_suffix(model, ".prototxt") || has_suffix(model, ".pbtxt")) std::swap(model, config);
@@ -36,14 +36,21 @@ class SsdDetector final : public Detector {
     net_ = detail::read_dnn(path_, config_);
     // Caffe and TF importers accept some broken weight files and only fail on the first run:
     // run once now so that a bad file is reported when the detector is created.
+    cv::Mat out;
     try {
       net_.setInput(cv::Mat(std::vector<int>{1, 3, 300, 300}, CV_32F, cv::Scalar(0)));
-      net_.forward();
+      out = net_.forward();
     } catch (const cv::Exception& e) {
       throw Error(path_, std::string("the res10 SSD weights cannot be used with config ") +
                              config_ + " (corrupt or incomplete file, or config of another "
                              "model): re-download both files. OpenCV said: " + e.what());
     }
+    // A loadable network of another kind (another detector given as the model) runs, but
+    // would find no face on any frame: refuse it here, naming the file.
+    if (!is_ssd_output(out))
+      throw Error(path_, "not a res10 SSD face detector: it gives " + detail::shape_string(out) +
+                             " for a 1x3x300x300 input, the res10 SSD gives [1,1,N,7]: wrong "
+                             "model file (or set the model type of this file)");
     landmarks_ = std::make_unique<LandmarkNet>(cfg.landmarks);
     if (cfg.threads > 0) cv::setNumThreads(cfg.threads);
   }
@@ -64,7 +71,7 @@ class SsdDetector final : public Detector {
                                      "corrupt file, or wrong config ") + config_ +
                              "; re-download both files): " + e.what());
     }
-    if (out.dims != 4 || out.size[3] != 7)
+    if (!is_ssd_output(out))
       throw Error(path_, "unexpected res10 SSD output (expected [1,1,N,7]): wrong model/config");
     const int n = out.size[2];
     const float* d = out.ptr<float>();
@@ -91,7 +98,6 @@ class SsdDetector final : public Detector {
   }
 
  private:
-  DetectorConfig cfg_;
   std::string path_, config_;
   cv::dnn::Net net_;
   std::unique_ptr<LandmarkNet> landmarks_;

@@ -1,25 +1,24 @@
 // Default detector: faceplugin fr_detect.onnx (UltraFace RFB-320) + the 68-point landmark net.
 #include <opencv2/dnn.hpp>
 
-#include "facerec/detector.h"
+#include "detail.h"
+#include "facerec/landmarks.h"
 #include "facerec/models.h"
 
 namespace facerec {
 
-namespace detail {
-cv::dnn::Net read_dnn(const std::string& model, const std::string& config);
-std::vector<Face> finish_faces(std::vector<Face> faces, const cv::Size& img,
-                               const DetectorConfig& cfg);
-cv::Mat to_bgr8(const cv::Mat& img);
-}  // namespace detail
-
 namespace {
 
-class UltraFaceDetector final : public Detector {
+const cv::Size kInput(320, 240);  // the network's fixed input
+
+class UltraFaceDetector final : public detail::DetectorBase {
  public:
-  explicit UltraFaceDetector(const DetectorConfig& cfg) : cfg_(cfg) {
+  explicit UltraFaceDetector(const DetectorConfig& cfg) : DetectorBase(cfg) {
     path_ = resolve_model(cfg.model.empty() ? std::string(defaults::kDetector) : cfg.model);
     net_ = detail::read_dnn(path_, "");
+    // A loadable network that is not UltraFace (the landmark net or an embedder given as
+    // the model) fails here, naming the file, instead of finding no face on every frame.
+    run(cv::Mat(std::vector<int>{1, 3, kInput.height, kInput.width}, CV_32F, cv::Scalar(0)));
     landmarks_ = std::make_unique<LandmarkNet>(cfg.landmarks);
     if (cfg.threads > 0) cv::setNumThreads(cfg.threads);
   }
@@ -29,20 +28,9 @@ class UltraFaceDetector final : public Detector {
     if (input.empty()) return faces;
     cv::Mat bgr = detail::to_bgr8(input);
     const float W = static_cast<float>(bgr.cols), H = static_cast<float>(bgr.rows);
-    cv::Mat blob = cv::dnn::blobFromImage(bgr, 1.0 / 128.0, cv::Size(320, 240),
-                                          cv::Scalar(127, 127, 127), true, false, CV_32F);
-    std::vector<cv::Mat> outs;
-    try {
-      net_.setInput(blob);
-      net_.forward(outs, std::vector<cv::String>{"scores", "boxes"});
-    } catch (const cv::Exception& e) {
-      throw Error(path_, std::string("UltraFace detector failed to run (wrong or corrupt model; "
-                                     "re-download it with models/fetch-models.sh): ") + e.what());
-    }
-    if (outs.size() != 2 || outs[0].total() % 2 != 0 || outs[1].total() != outs[0].total() * 2)
-      throw Error(path_, "unexpected UltraFace outputs (expected scores [1,N,2] and boxes "
-                         "[1,N,4]): wrong model file");
-    const int n = static_cast<int>(outs[0].total() / 2);
+    const std::vector<cv::Mat> outs = run(cv::dnn::blobFromImage(
+        bgr, 1.0 / 128.0, kInput, cv::Scalar(127, 127, 127), true, false, CV_32F));
+    const int n = outs[0].size[1];
     const float* sc = outs[0].ptr<float>();
     const float* bx = outs[1].ptr<float>();
     std::vector<cv::Rect2d> boxes;
@@ -76,7 +64,33 @@ class UltraFaceDetector final : public Detector {
   }
 
  private:
-  DetectorConfig cfg_;
+  // The net on one blob: scores [1,N,2] and boxes [1,N,4], or an Error naming the file.
+  std::vector<cv::Mat> run(const cv::Mat& blob) {
+    static const char* kExpected =
+        "the UltraFace detector (fr_detect.onnx) has outputs \"scores\" [1,N,2] and \"boxes\" "
+        "[1,N,4] for a 1x3x240x320 input";
+    std::vector<cv::Mat> outs;
+    try {
+      net_.setInput(blob);
+      net_.forward(outs, std::vector<cv::String>{"scores", "boxes"});
+    } catch (const cv::Exception& e) {
+      throw Error(path_, std::string("not an UltraFace face detector, or a corrupt file: ") +
+                             kExpected + "; give that model (models/fetch-models.sh) or set the "
+                             "model type of this file. OpenCV said: " + e.what());
+    }
+    const bool ok = outs.size() == 2 && outs[0].dims == 3 && outs[1].dims == 3 &&
+                    outs[0].size[0] == 1 && outs[1].size[0] == 1 &&
+                    outs[0].size[2] == 2 && outs[1].size[2] == 4 &&
+                    outs[0].size[1] == outs[1].size[1] && outs[0].type() == CV_32F &&
+                    outs[1].type() == CV_32F;
+    if (!ok)
+      throw Error(path_, std::string("not an UltraFace face detector: ") + kExpected + ", this "
+                             "network gives " + (outs.size() == 2 ? detail::shape_string(outs[0]) +
+                             " and " + detail::shape_string(outs[1]) : std::string("other outputs")) +
+                             ": wrong model file");
+    return outs;
+  }
+
   std::string path_;
   cv::dnn::Net net_;
   std::unique_ptr<LandmarkNet> landmarks_;

@@ -1,27 +1,53 @@
 // YuNet (face_detection_yunet_2022mar.onnx) through cv::FaceDetectorYN: boxes + 5 landmarks.
 #include <algorithm>
 
+#include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/objdetect.hpp>
 
-#include "facerec/detector.h"
+#include "detail.h"
 #include "facerec/models.h"
 
 namespace facerec {
 
-namespace detail {
-std::vector<Face> finish_faces(std::vector<Face> faces, const cv::Size& img,
-                               const DetectorConfig& cfg);
-cv::Mat to_bgr8(const cv::Mat& img);
-}  // namespace detail
-
 namespace {
 
-class YuNetDetector final : public Detector {
+// cv::FaceDetectorYN reads the outputs "loc" [N,14], "conf" [N,2] and "iou" [N,1] without
+// checking them. Runs the file once as a plain network on a blank 320x320 input and
+// throws an Error naming the file when it is not shaped like that.
+void check_yunet_network(const std::string& path) {
+  static const char* kExpected =
+      "YuNet (face_detection_yunet_2022mar.onnx) has outputs \"loc\" [N,14], \"conf\" [N,2] and "
+      "\"iou\" [N,1]";
+  cv::dnn::Net net = detail::read_dnn(path, "");
+  std::vector<cv::Mat> outs;
+  try {
+    net.setInput(cv::Mat(std::vector<int>{1, 3, 320, 320}, CV_32F, cv::Scalar(0)));
+    net.forward(outs, std::vector<cv::String>{"loc", "conf", "iou"});
+  } catch (const cv::Exception& e) {
+    throw Error(path, std::string("not a YuNet face detector, or a corrupt file: ") + kExpected +
+                          "; give that model or set the model type of this file. OpenCV said: " +
+                          e.what());
+  }
+  const int cols[] = {14, 2, 1};
+  bool ok = outs.size() == 3;
+  for (size_t i = 0; ok && i < 3; ++i)
+    ok = outs[i].dims == 2 && outs[i].size[1] == cols[i] && outs[i].size[0] == outs[0].size[0] &&
+         outs[i].type() == CV_32F;
+  if (!ok) {
+    std::string got;
+    for (const cv::Mat& m : outs) got += (got.empty() ? "" : ", ") + detail::shape_string(m);
+    throw Error(path, std::string("not a YuNet face detector: ") + kExpected +
+                          ", this network gives " + got + ": wrong model file");
+  }
+}
+
+class YuNetDetector final : public detail::DetectorBase {
  public:
-  explicit YuNetDetector(const DetectorConfig& cfg) : cfg_(cfg) {
+  explicit YuNetDetector(const DetectorConfig& cfg) : DetectorBase(cfg) {
     path_ = resolve_model(cfg.model);
     check_model_file(path_);
+    check_yunet_network(path_);
     try {
       yn_ = cv::FaceDetectorYN::create(path_, "", input_size_, cfg.confidence_threshold,
                                        cfg.nms_threshold, 5000);
@@ -32,6 +58,12 @@ class YuNetDetector final : public Detector {
     }
     if (!yn_) throw Error(path_, "OpenCV could not create the YuNet detector: wrong model file");
     if (cfg.threads > 0) cv::setNumThreads(cfg.threads);
+  }
+
+  void set_thresholds(float confidence, float nms) override {
+    DetectorBase::set_thresholds(confidence, nms);
+    yn_->setScoreThreshold(confidence);
+    yn_->setNMSThreshold(nms);
   }
 
   std::vector<Face> detect(const cv::Mat& input) override {
@@ -74,7 +106,6 @@ class YuNetDetector final : public Detector {
 
  private:
   static constexpr int kMinSide = 64;
-  DetectorConfig cfg_;
   std::string path_;
   cv::Size input_size_{320, 320};
   cv::Ptr<cv::FaceDetectorYN> yn_;

@@ -6,13 +6,10 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "detail.h"
 #include "facerec/models.h"
 
 namespace facerec {
-
-namespace detail {
-cv::dnn::Net read_dnn(const std::string& model, const std::string& config);
-}
 
 namespace {
 

@@ -26,15 +26,12 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "detail.h"
 #include "facerec/aligner.h"
-#include "facerec/detector.h"
+#include "facerec/landmarks.h"
 #include "facerec/models.h"
 
 namespace facerec {
-
-namespace detail {
-cv::dnn::Net read_dnn(const std::string& model, const std::string& config);
-}
 
 namespace {
 

@@ -13,6 +13,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 
+#include "detail.h"
 #include "facerec/types.h"
 
 #ifndef FACEREC_MODELS_INSTALLED_DIR
@@ -147,6 +148,12 @@ cv::dnn::Net read_dnn(const std::string& model, const std::string& config) {
                            " network: the file is corrupt or of the wrong format; re-download it "
                            "(models/fetch-models.sh)");
   return net;
+}
+
+std::string shape_string(const cv::Mat& m) {
+  std::string s = "[";
+  for (int i = 0; i < m.dims; ++i) s += (i ? "," : "") + std::to_string(m.size[i]);
+  return s + "]";
 }
 
 }  // namespace detail

@@ -20,6 +20,7 @@
 
 #include "common.h"
 #include "facerec/detector.h"
+#include "facerec/landmarks.h"
 #include "facerec/models.h"
 
 using facerec::DetectorConfig;

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -26,7 +27,9 @@
 #include "facerec/detector.h"
 #include "facerec/embedder.h"
 #include "facerec/enrolment.h"
+#include "facerec/landmarks.h"
 #include "facerec/models.h"
+#include "videoframe.h"
 
 namespace {
 
@@ -277,10 +280,10 @@ GST_START_TEST(test_processing_size) {
       fail_unless(lm_err < 0.1 * box_full.width, "%s %s: landmarks off by %.1f px", name, props,
                   lm_err);
       gst_buffer_unref(out);
-      // the scaled path for other formats: packed RGB and GRAY resized before conversion,
-      // I420 converted then resized
+      // the scaled path for other formats: every format resized before the conversion
       for (GstVideoFormat fmt : {GST_VIDEO_FORMAT_RGB, GST_VIDEO_FORMAT_RGBx, GST_VIDEO_FORMAT_BGRx,
-                                 GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_GRAY8}) {
+                                 GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_NV12,
+                                 GST_VIDEO_FORMAT_YUY2, GST_VIDEO_FORMAT_GRAY8}) {
         if (backend.empty() == false && fmt != GST_VIDEO_FORMAT_I420) continue;  // keep it short
         out = push_pull(h, big, fmt);
         const cv::Rect b2 = face_box(out, ref, gst_video_format_to_string(fmt));
@@ -635,6 +638,322 @@ GST_START_TEST(test_bad_model_files) {
 }
 GST_END_TEST;
 
+// A valid network of another kind given as the detector (another model of the package,
+// the embedder) is refused at start, naming the file and saying what the type needs; it
+// used to run with 0 faces and nothing on the bus.
+GST_START_TEST(test_wrong_network) {
+  const std::string src = "videotestsrc num-buffers=1 ! facedetect-dnn ";
+  const std::string embedder = facerec::defaults::kEmbedder;
+  struct Case {
+    std::string props, needle;
+  };
+  const Case cases[] = {
+      {"model=fr_landmark.onnx", "fr_landmark.onnx: not an UltraFace face detector"},
+      {"model-type=ultraface model=" + embedder, embedder + ": not an UltraFace face detector"},
+      {"model-type=yunet model=fr_detect.onnx", "fr_detect.onnx: not a YuNet face detector"},
+      {"model-type=yunet model=fr_landmark.onnx", "fr_landmark.onnx: not a YuNet face detector"},
+      {"model-type=res10-ssd model=" + yunet_model() + " config=" + ssd_pbtxt(),
+       "face_detection_yunet_2022mar.onnx: not a res10 SSD face detector"},
+      {"model-type=res10-ssd model=fr_feature.onnx config=" + ssd_pbtxt(),
+       "fr_feature.onnx: not a res10 SSD face detector"},
+      {"landmarks-model=fr_detect.onnx", "fr_detect.onnx"},
+  };
+  for (const Case& c : cases) expect_start_error(src + c.props + " ! fakesink", c.needle);
+}
+GST_END_TEST;
+
+// model-type lists the lib's detector-type table, with the README's names and values.
+GST_START_TEST(test_model_type_enum) {
+  GstElement* e = gst_element_factory_make(kElement, nullptr);
+  GEnumClass* ec = G_ENUM_CLASS(g_type_class_ref(
+      G_PARAM_SPEC_VALUE_TYPE(g_object_class_find_property(G_OBJECT_GET_CLASS(e), "model-type"))));
+  const auto& table = facerec::detector_types();
+  fail_unless_equals_int(ec->n_values, table.size());
+  for (const auto& t : table) {
+    const GEnumValue* v = g_enum_get_value(ec, static_cast<gint>(t.type));
+    fail_unless(v != nullptr, "no model-type value for %s", t.nick);
+    fail_unless_equals_string(v->value_nick, t.nick);
+    fail_unless_equals_string(v->value_name, t.description);
+  }
+  const char* nicks[] = {"auto", "ultraface", "yunet", "res10-ssd"};  // README, in value order
+  for (gint i = 0; i < 4; ++i) fail_unless_equals_string(g_enum_get_value(ec, i)->value_nick, nicks[i]);
+  g_type_class_unref(ec);
+  gst_object_unref(e);
+}
+GST_END_TEST;
+
+void copy_file(const std::string& from, const std::string& to) {
+  std::ifstream in(from, std::ios::binary);
+  std::ofstream out(to, std::ios::binary);
+  out << in.rdbuf();
+  fail_unless(in.good() && out.good(), "cannot copy %s to %s", from.c_str(), to.c_str());
+}
+
+GstMessage* pop_error(GstBus* bus) { return gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR); }
+
+// The best face's box and confidence on one frame pushed through h.
+std::pair<cv::Rect, double> best_face(GstHarness* h, const cv::Mat& img, bool* fresh = nullptr) {
+  GstBuffer* out = push_pull(h, img, GST_VIDEO_FORMAT_BGR);
+  double v = 0, conf = 0;
+  GstVideoRegionOfInterestMeta* r = best_match(out, kImages[0].ref, &v);
+  fail_unless(r != nullptr && v >= 0.5, "no face near the reference");
+  fail_unless(gst_facerec_roi_get_detection(r, &conf, nullptr));
+  if (fresh) *fresh = roi_fresh(r);
+  const std::pair<cv::Rect, double> res(roi_rect(r), conf);
+  gst_buffer_unref(out);
+  return res;
+}
+
+size_t face_count(GstHarness* h, const cv::Mat& img) {
+  GstBuffer* out = push_pull(h, img, GST_VIDEO_FORMAT_BGR);
+  const size_t n = face_rois(out).size();
+  gst_buffer_unref(out);
+  return n;
+}
+
+// Thresholds and face limits changed while playing go to the loaded detector of every
+// backend: the model files are deleted after the start, so a reload would be an error.
+GST_START_TEST(test_runtime_settings_no_reload) {
+  const cv::Mat img = load_image(kImages[0].file);
+  struct Backend {
+    const char* name;
+    std::vector<std::string> files;  // copied to the temp dir, then deleted
+    std::string props_fmt;           // %1 / %2: the copies
+  };
+  const Backend backends[] = {
+      {"ultraface", {facerec::resolve_model(facerec::defaults::kDetector)}, "model=%1"},
+      {"yunet", {yunet_model()}, "model-type=yunet model=%1"},
+      {"res10-ssd", {ssd_pb(), ssd_pbtxt()}, "model-type=res10-ssd model=%1 config=%2"},
+  };
+  for (const Backend& b : backends) {
+    testutil::TempDir dir;
+    std::string props = b.props_fmt;
+    for (size_t i = 0; i < b.files.size(); ++i) {
+      const std::string copy = dir / std::filesystem::path(b.files[i]).filename().string();
+      copy_file(b.files[i], copy);
+      props.replace(props.find("%" + std::to_string(i + 1)), 2, copy);
+    }
+    GstHarness* h = gst_harness_new_parse((std::string(kElement) + " " + props).c_str());
+    GstBus* bus = gst_bus_new();
+    gst_element_set_bus(h->element, bus);
+    GstElement* det = gst_harness_find_element(h, kElement);
+    const auto first = best_face(h, img);
+    std::filesystem::remove_all(dir.path);  // from here a reload would fail
+    g_object_set(det, "confidence-threshold", 1.0, nullptr);
+    fail_unless_equals_int(face_count(h, img), 0);
+    g_object_set(det, "confidence-threshold", 0.6, nullptr);
+    fail_unless(best_face(h, img) == first, "%s: another answer at the same settings", b.name);
+    g_object_set(det, "nms-threshold", 0.1, nullptr);
+    fail_unless(face_count(h, img) >= 1);
+    g_object_set(det, "min-face-size", 500, nullptr);
+    fail_unless_equals_int(face_count(h, img), 0);
+    g_object_set(det, "min-face-size", 0, "max-faces", 1, nullptr);
+    fail_unless_equals_int(face_count(h, img), 1);
+    g_object_set(det, "max-faces", 0, "nms-threshold", 0.4, nullptr);
+    fail_unless(best_face(h, img) == first);
+    GstMessage* err = pop_error(bus);
+    fail_unless(err == nullptr, "%s: error after a threshold change", b.name);
+    g_print("%s: thresholds and limits changed 6 times with the model files deleted: no error\n",
+            b.name);
+    gst_object_unref(det);
+    gst_harness_teardown(h);
+    gst_object_unref(bus);
+  }
+}
+GST_END_TEST;
+
+// model / model-type set while playing: loaded by the thread that sets them (the file may
+// go right after g_object_set returns), used from the next frame, which is a detection
+// frame; a property set alone that makes no detector yet (model-type before model) is not
+// an error once the other follows; a bad file is an error naming it on the next frame.
+GST_START_TEST(test_model_swap_while_playing) {
+  const cv::Mat img = load_image(kImages[0].file);
+  GstHarness* ref = gst_harness_new_parse(("facedetect-dnn model-type=yunet model=" + yunet_model()).c_str());
+  const auto yunet_face = best_face(ref, img);
+  gst_harness_teardown(ref);
+
+  testutil::TempDir dir;
+  const std::string copy = dir / "face_detection_yunet_2022mar.onnx";
+  copy_file(yunet_model(), copy);
+  GstHarness* h = gst_harness_new_parse("facedetect-dnn inference-interval=100");
+  GstBus* bus = gst_bus_new();
+  gst_element_set_bus(h->element, bus);
+  GstElement* det = gst_harness_find_element(h, kElement);
+  const auto ultraface_face = best_face(h, img);
+  fail_if(ultraface_face == yunet_face);
+  gst_util_set_object_arg(G_OBJECT(det), "model-type", "yunet");  // no model yet
+  g_object_set(det, "model", copy.c_str(), nullptr);
+  std::filesystem::remove(copy);
+  bool fresh = false;
+  fail_unless(best_face(h, img, &fresh) == yunet_face, "not YuNet's answer after the swap");
+  fail_unless(fresh, "the frame after a detector change was not detected");
+  fail_unless(pop_error(bus) == nullptr);
+  GstBuffer* out = push_pull(h, make_buffer(img, GST_VIDEO_FORMAT_BGR));  // no new segment
+  fail_unless_equals_int(face_rois(out).size(), 1);
+  fail_if(roi_fresh(face_rois(out)[0]));  // the interval goes on with the new detector
+  gst_buffer_unref(out);
+
+  // two files and the type in one call: loaded together
+  GstHarness* ssd_ref = gst_harness_new_parse(
+      ("facedetect-dnn model-type=res10-ssd model=" + ssd_pb() + " config=" + ssd_pbtxt()).c_str());
+  const auto ssd_face = best_face(ssd_ref, img);
+  gst_harness_teardown(ssd_ref);
+  g_object_set(det, "model-type", gint(facerec::DetectorType::Res10Ssd), "model", ssd_pb().c_str(),
+               "config", ssd_pbtxt().c_str(), nullptr);
+  fail_unless(best_face(h, img) == ssd_face, "not the SSD's answer after the swap");
+  fail_unless(pop_error(bus) == nullptr);
+
+  const std::string missing = dir / "missing_detector.onnx";
+  g_object_set(det, "model", missing.c_str(), nullptr);
+  fail_unless_equals_int(gst_harness_push(h, make_buffer(img, GST_VIDEO_FORMAT_BGR)), GST_FLOW_ERROR);
+  GstMessage* err = pop_error(bus);
+  fail_unless(err != nullptr, "no error for a missing model set while playing");
+  GError* gerr = nullptr;
+  gchar* dbg = nullptr;
+  gst_message_parse_error(err, &gerr, &dbg);
+  g_print("model set to a missing file while playing -> %s\n", gerr->message);
+  fail_unless(std::string(gerr->message).find(missing) != std::string::npos);
+  g_error_free(gerr);
+  g_free(dbg);
+  gst_message_unref(err);
+  gst_object_unref(det);
+  gst_harness_teardown(h);
+  gst_object_unref(bus);
+}
+GST_END_TEST;
+
+// ---------------------------------------------------------------------------
+// the processing-size image
+
+// A buffer of `fmt` holding bgr (any size, odd too), each plane's stride `extra` bytes
+// wider than GStreamer's default. Planar YUV from an even-size conversion, cut.
+GstBuffer* frame_buffer(const cv::Mat& bgr, GstVideoFormat fmt, int extra, GstVideoInfo* info) {
+  const int w = bgr.cols, h = bgr.rows;
+  gst_video_info_set_format(info, fmt, guint(w), guint(h));
+  gsize offset = 0;
+  for (guint p = 0; p < GST_VIDEO_INFO_N_PLANES(info); ++p) {
+    info->stride[p] += extra;
+    info->offset[p] = offset;
+    offset += gsize(info->stride[p]) * GST_VIDEO_INFO_COMP_HEIGHT(info, p);
+  }
+  info->size = offset;
+  GstBuffer* buf = gst_buffer_new_allocate(nullptr, info->size, nullptr);
+  GstVideoFrame f;
+  fail_unless(gst_video_frame_map(&f, info, buf, GST_MAP_WRITE));
+  auto plane = [&f](guint p, int rows, int bytes) {
+    return cv::Mat(rows, bytes, CV_8UC1, GST_VIDEO_FRAME_PLANE_DATA(&f, p),
+                   size_t(GST_VIDEO_FRAME_PLANE_STRIDE(&f, p)));
+  };
+  cv::Mat even, yuv, m;
+  cv::copyMakeBorder(bgr, even, 0, h & 1, 0, w & 1, cv::BORDER_REPLICATE);
+  cv::cvtColor(even, yuv, cv::COLOR_BGR2YUV_I420);
+  const int w2 = even.cols, h2 = even.rows, cw = w2 / 2, ch = h2 / 2;
+  const cv::Mat Y = yuv.rowRange(0, h2);
+  const cv::Mat U(ch, cw, CV_8UC1, yuv.ptr(h2)), V(ch, cw, CV_8UC1, yuv.ptr(h2) + cw * ch);
+  switch (fmt) {
+    case GST_VIDEO_FORMAT_I420:
+      Y(cv::Rect(0, 0, w, h)).copyTo(plane(0, h, w));
+      U.copyTo(plane(1, ch, cw));
+      V.copyTo(plane(2, ch, cw));
+      break;
+    case GST_VIDEO_FORMAT_NV12:
+      Y(cv::Rect(0, 0, w, h)).copyTo(plane(0, h, w));
+      cv::merge(std::vector<cv::Mat>{U, V}, m);
+      m.reshape(1, ch).copyTo(plane(1, ch, 2 * cw));
+      break;
+    case GST_VIDEO_FORMAT_YUY2: {
+      cv::Mat d = plane(0, h, 2 * w2);
+      for (int y = 0; y < h; ++y)
+        for (int x = 0; x < w2; x += 2) {
+          uint8_t* q = d.ptr<uint8_t>(y) + 2 * x;
+          q[0] = Y.at<uint8_t>(y, x);
+          q[1] = U.at<uint8_t>(y / 2, x / 2);
+          q[2] = Y.at<uint8_t>(y, x + 1);
+          q[3] = V.at<uint8_t>(y / 2, x / 2);
+        }
+      break;
+    }
+    case GST_VIDEO_FORMAT_RGBx:
+      cv::cvtColor(bgr, m, cv::COLOR_BGR2RGBA);
+      m.reshape(1, h).copyTo(plane(0, h, 4 * w));
+      break;
+    case GST_VIDEO_FORMAT_GRAY8:
+      cv::cvtColor(bgr, m, cv::COLOR_BGR2GRAY);
+      m.copyTo(plane(0, h, w));
+      break;
+    default:  // BGR
+      bgr.reshape(1, h).copyTo(plane(0, h, 3 * w));
+  }
+  gst_video_frame_unmap(&f);
+  return buf;
+}
+
+// frame_to_bgr_scaled() resizes the planes and converts at the small size; before, the
+// element converted the whole frame and resized the result. The two images agree closely
+// for the YUV formats (chroma is averaged before instead of after the conversion) and
+// exactly for packed RGB and GRAY8, at odd frame and processing sizes and padded strides.
+GST_START_TEST(test_scaled_conversion) {
+  const cv::Mat photo = load_image(kImages[1].file);
+  const cv::Size sizes[][2] = {{{1280, 720}, {640, 360}}, {{433, 431}, {145, 144}},
+                               {{333, 187}, {101, 57}},  {{333, 187}, {100, 56}},
+                               {{7, 5}, {3, 2}},         {{2, 2}, {1, 1}}};
+  double worst_mean = 0, worst_max = 0;
+  for (const auto& sz : sizes) {
+    cv::Mat img;
+    cv::resize(photo, img, sz[0], 0, 0, cv::INTER_AREA);
+    for (GstVideoFormat fmt : {GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_YUY2,
+                               GST_VIDEO_FORMAT_RGBx, GST_VIDEO_FORMAT_GRAY8, GST_VIDEO_FORMAT_BGR}) {
+      for (int extra : {0, 52}) {
+        GstVideoInfo info;
+        GstBuffer* buf = frame_buffer(img, fmt, extra, &info);
+        GstVideoFrame f;
+        fail_unless(gst_video_frame_map(&f, &info, buf, GST_MAP_READ));
+        cv::Mat before;
+        cv::resize(gstfacerec::frame_to_bgr(&f), before, sz[1], 0, 0, cv::INTER_AREA);
+        gstfacerec::ScaleScratch scratch;
+        const cv::Mat after = gstfacerec::frame_to_bgr_scaled(&f, sz[1], scratch);
+        const std::string what = std::string(gst_video_format_to_string(fmt)) + " " +
+                                 std::to_string(sz[0].width) + "x" + std::to_string(sz[0].height) +
+                                 " -> " + std::to_string(sz[1].width) + "x" +
+                                 std::to_string(sz[1].height) + (extra ? " padded" : "");
+        fail_unless(after.type() == CV_8UC3 && after.size() == sz[1], "%s: wrong image", what.c_str());
+        cv::Mat diff;
+        cv::absdiff(before, after, diff);
+        double max_diff = 0;
+        cv::minMaxLoc(diff.reshape(1), nullptr, &max_diff);
+        const double mean_diff = cv::mean(diff.reshape(1))[0];
+        const bool yuv = fmt == GST_VIDEO_FORMAT_I420 || fmt == GST_VIDEO_FORMAT_NV12 ||
+                         fmt == GST_VIDEO_FORMAT_YUY2;
+        cv::Mat gray_before, gray_after;
+        cv::cvtColor(before, gray_before, cv::COLOR_BGR2GRAY);
+        cv::cvtColor(after, gray_after, cv::COLOR_BGR2GRAY);
+        const double gray_max = cv::norm(gray_before, gray_after, cv::NORM_INF);
+        if (yuv) {
+          // the luma (what the detectors mostly see) within rounding everywhere; colour within
+          // 2 levels on average (measured: 0.4-1.7 at the sizes here; single pixels on colour
+          // edges up to 52, the chroma now having half the small image's resolution)
+          fail_unless(gray_max <= 4, "%s: luma differs by %.0f", what.c_str(), gray_max);
+          fail_unless(sz[1].area() < 100 || mean_diff < 2.0, "%s: differs by %.2f on average",
+                      what.c_str(), mean_diff);
+          worst_mean = std::max(worst_mean, mean_diff);
+          worst_max = std::max(worst_max, max_diff);
+        } else if (!yuv) {
+          fail_unless(max_diff == 0, "%s: differs (%.0f)", what.c_str(), max_diff);
+        }
+        // the source is scaled down, never enlarged, and the frame at its size is unchanged
+        gstfacerec::ScaleScratch s2;
+        const cv::Mat same = gstfacerec::frame_to_bgr_scaled(&f, sz[0], s2);
+        fail_unless(same.size() == sz[0] && cv::norm(same, gstfacerec::frame_to_bgr(&f), cv::NORM_INF) == 0);
+        gst_video_frame_unmap(&f);
+        gst_buffer_unref(buf);
+      }
+    }
+  }
+  g_print("scaled conversion, YUV formats: worst mean difference %.2f, worst pixel %.0f (0..255), "
+          "luma within 4\n", worst_mean, worst_max);
+}
+GST_END_TEST;
+
 // ---------------------------------------------------------------------------
 // row padding
 
@@ -866,7 +1185,12 @@ static Suite* facedetect_suite(void) {
   tcase_add_test(tc, test_updates_pipeline_bus);
   tcase_add_test(tc, test_backends);
   tcase_add_test(tc, test_bad_model_files);
+  tcase_add_test(tc, test_wrong_network);
+  tcase_add_test(tc, test_model_type_enum);
+  tcase_add_test(tc, test_runtime_settings_no_reload);
+  tcase_add_test(tc, test_model_swap_while_playing);
   tcase_add_test(tc, test_padded_stride);
+  tcase_add_test(tc, test_scaled_conversion);
   tcase_add_test(tc, test_videoscale_downstream);
   tcase_add_test(tc, test_box_only_rois_get_landmarks);
   return s;

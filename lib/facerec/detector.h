@@ -1,4 +1,6 @@
-// Face detection: one interface, several OpenCV DNN backends.
+// Face detection: one interface, several OpenCV DNN backends, one table of detector types.
+// The frame-level wrapper (processing size, mapping to frame pixels, inference interval)
+// is facerec/frame_detector.h.
 #pragma once
 
 #include <memory>
@@ -11,15 +13,13 @@
 
 namespace facerec {
 
+// The values are the element's model-type enum values: never renumber.
 enum class DetectorType {
-  Auto,       // decided from the file names given
-  UltraFace,  // faceplugin fr_detect.onnx (UltraFace RFB-320) + 68-point landmark net
-  YuNet,      // face_detection_yunet_2022mar.onnx through cv::FaceDetectorYN (5 landmarks)
-  Res10Ssd,   // res10 300x300 SSD: Caffe (.caffemodel + deploy.prototxt) or TF (.pb + .pbtxt)
+  Auto = 0,       // decided from the file names given
+  UltraFace = 1,  // faceplugin fr_detect.onnx (UltraFace RFB-320) + 68-point landmark net
+  YuNet = 2,      // face_detection_yunet_2022mar.onnx through cv::FaceDetectorYN (5 landmarks)
+  Res10Ssd = 3,   // res10 300x300 SSD: Caffe (.caffemodel + deploy.prototxt) or TF (.pb + .pbtxt)
 };
-
-const char* to_string(DetectorType t);
-DetectorType detector_type_from_string(const std::string& s);  // throws Error on unknown
 
 struct DetectorConfig {
   DetectorType type = DetectorType::Auto;
@@ -39,32 +39,46 @@ class Detector {
   // img: 8-bit BGR image (any size >= 1x1, any stride). Returns faces in img's pixels,
   // boxes clipped to the image, sorted by decreasing confidence, each with 5 landmarks.
   virtual std::vector<Face> detect(const cv::Mat& bgr) = 0;
+  // Run-time settings (DetectorConfig's fields of the same names): they apply from the
+  // next detect() and never reload a network.
+  virtual void set_thresholds(float confidence, float nms) = 0;
+  virtual void set_face_limits(int min_face_size, int max_faces) = 0;
   virtual DetectorType type() const = 0;
   // Files this detector was loaded from (for messages).
   virtual std::string describe() const = 0;
 };
 
-// Loads the detector (and its landmark net where needed). Throws facerec::Error
-// naming the missing or unreadable file.
-std::unique_ptr<Detector> create_detector(const DetectorConfig& cfg);
-
-// Landmark net: 68 points from a face box, reduced to the 5 alignment points.
-// refine: after the pass on the detector box, a second pass on an upright crop framed
-// by the first pass's points (see landmarks.cpp; on by default, it is what the
-// detectors use). false: the box pass only (for comparisons).
-class LandmarkNet {
- public:
-  explicit LandmarkNet(const std::string& path, bool refine = true);  // throws Error
-  ~LandmarkNet();
-  LandmarkNet(const LandmarkNet&) = delete;
-  LandmarkNet& operator=(const LandmarkNet&) = delete;
-  // Fills face.landmarks from face.box. bgr is the whole image.
-  void apply(const cv::Mat& bgr, Face& face);
-
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+// One row per detector type. to_string(), detector_type_from_string(), the automatic
+// choice of create_detector() and the facedetect-dnn element's model-type enum are all
+// made from this table: adding a detector is one backend file plus one row (detector.cpp).
+struct DetectorTypeInfo {
+  DetectorType type;
+  const char* nick;         // to_string() and the model-type value: "yunet"
+  const char* aliases;      // other accepted names, comma-separated ("res10,ssd"), or ""
+  const char* description;  // one line, as gst-inspect shows it
+  const char* files;        // what the user gives, for messages
+  const char* default_model;  // model used when none is given; nullptr: one must be given
+  bool needs_config;          // a second file (config) is required
+  // auto: a model or config file ending in one of these (comma-separated, lower case)
+  // selects this type; otherwise a model file name containing name_hint does.
+  const char* suffixes;
+  const char* name_hint;
+  std::unique_ptr<Detector> (*make)(const DetectorConfig&);  // nullptr for Auto
 };
+
+// Every type, Auto first, in the order the element lists them.
+const std::vector<DetectorTypeInfo>& detector_types();
+const DetectorTypeInfo& detector_type_info(DetectorType t);
+
+const char* to_string(DetectorType t);
+DetectorType detector_type_from_string(const std::string& s);  // throws Error on unknown
+// The type create_detector() builds for cfg (cfg.type, or the table's choice for Auto).
+DetectorType resolve_detector_type(const DetectorConfig& cfg);
+
+// Loads the detector (and its landmark net where needed). Throws facerec::Error
+// naming the missing or unreadable file, or the file that is not the network the type
+// needs (checked by running one blank input through it).
+std::unique_ptr<Detector> create_detector(const DetectorConfig& cfg);
 
 // Greedy NMS helper shared by the backends (IoU > threshold suppressed).
 std::vector<Face> non_max_suppression(std::vector<Face> faces, float iou_threshold);

@@ -1,0 +1,56 @@
+// Internal helpers shared by the lib/ units (not installed, not part of the API).
+// One header instead of hand-written forward declarations in each .cpp.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+
+#include "facerec/detector.h"
+
+namespace facerec {
+namespace detail {
+
+// models.cpp: loads an OpenCV DNN network, choosing the reader from the file extension.
+// Checks every file first and turns OpenCV's parse errors into facerec::Error.
+cv::dnn::Net read_dnn(const std::string& model, const std::string& config);
+
+// "[1,4420,2]": a blob's shape, for messages.
+std::string shape_string(const cv::Mat& m);
+
+// detector.cpp: clip to the image, drop degenerate / too small boxes, sort by decreasing
+// confidence, cap at cfg.max_faces. Shared by the backends.
+std::vector<Face> finish_faces(std::vector<Face> faces, const cv::Size& img,
+                               const DetectorConfig& cfg);
+
+// detector.cpp: the input as 8-bit, 3-channel BGR (gray and BGRA are converted).
+cv::Mat to_bgr8(const cv::Mat& img);
+
+// The part every backend shares: its configuration, changed at run time by the setters
+// (no network is reloaded; detect() reads cfg_ on every call).
+class DetectorBase : public Detector {
+ public:
+  explicit DetectorBase(const DetectorConfig& cfg) : cfg_(cfg) {}
+  void set_thresholds(float confidence, float nms) override {
+    cfg_.confidence_threshold = confidence;
+    cfg_.nms_threshold = nms;
+  }
+  void set_face_limits(int min_face_size, int max_faces) override {
+    cfg_.min_face_size = min_face_size;
+    cfg_.max_faces = max_faces;
+  }
+
+ protected:
+  DetectorConfig cfg_;
+};
+
+// Backend factories, one per backend file; the detector-type table (detector.cpp) names them.
+std::unique_ptr<Detector> make_ultraface_detector(const DetectorConfig& cfg);
+std::unique_ptr<Detector> make_yunet_detector(const DetectorConfig& cfg);
+std::unique_ptr<Detector> make_ssd_detector(const DetectorConfig& cfg);
+
+}  // namespace detail
+}  // namespace facerec

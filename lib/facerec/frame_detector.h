@@ -1,0 +1,128 @@
+// Frame-level face detection: the detector run on a scaled-down copy of a video frame, the
+// faces mapped back to frame pixels, and the inference interval (detect on every Nth frame,
+// the frames in between get the faces of the last run through a FaceCarrier).
+#pragma once
+
+#include <array>
+#include <memory>
+#include <vector>
+
+#include <opencv2/core.hpp>
+
+#include "facerec/detector.h"
+#include "facerec/types.h"
+
+namespace facerec {
+
+// A face in frame pixels, as facedetect-dnn attaches it.
+struct FrameFace {
+  cv::Rect box;  // integer, inside the frame, width and height >= 1
+  double confidence = 0.0;
+  // types.h order, frame pixels (not clipped); placed from the box when the detector gave none
+  std::array<cv::Point2d, kNumLandmarks> landmarks{};
+};
+
+struct FrameDetectorSettings {
+  // The detector sees the frame scaled down to fit within processing_width x
+  // processing_height (0: that side unconstrained), aspect kept, never enlarged.
+  int processing_width = 0;
+  int processing_height = 0;
+  int inference_interval = 1;  // the detector runs on every Nth frame (values < 1 count as 1)
+  float confidence_threshold = 0.6f;
+  float nms_threshold = 0.4f;
+  int min_face_size = 0;  // frame pixels, either side; 0: keep all
+  int max_faces = 0;      // the most confident N after min_face_size; 0: unlimited
+};
+
+// The faces of one frame, by decreasing confidence.
+struct FrameFaces {
+  std::vector<FrameFace> faces;
+  bool fresh = true;  // the detector ran on this frame
+};
+
+// What the frames between two detector runs get. HoldFaces (the default) repeats the last
+// run's faces unchanged; a tracker implements this interface to move them with the faces.
+class FaceCarrier {
+ public:
+  virtual ~FaceCarrier() = default;
+  // true: between() needs the frame (at processing size, 8-bit BGR) as well.
+  virtual bool needs_image() const { return false; }
+  // The detector ran on this frame and found `faces`.
+  virtual void detected(const std::vector<FrameFace>& faces, const cv::Mat& image,
+                        cv::Size frame) = 0;
+  // A frame without a detector run (same frame size as the last run): its faces. `image`
+  // is empty unless needs_image().
+  virtual std::vector<FrameFace> between(const cv::Mat& image, cv::Size frame) = 0;
+  virtual void reset() = 0;
+};
+
+class HoldFaces final : public FaceCarrier {
+ public:
+  void detected(const std::vector<FrameFace>& faces, const cv::Mat&, cv::Size) override {
+    last_ = faces;
+  }
+  std::vector<FrameFace> between(const cv::Mat&, cv::Size) override { return last_; }
+  void reset() override { last_.clear(); }
+
+ private:
+  std::vector<FrameFace> last_;
+};
+
+class FrameDetector {
+ public:
+  // carrier: nullptr for HoldFaces.
+  explicit FrameDetector(std::unique_ptr<Detector> detector,
+                         const FrameDetectorSettings& settings = {},
+                         std::unique_ptr<FaceCarrier> carrier = nullptr);
+
+  // Thresholds and face limits go to the detector without reloading it. A change of any
+  // setting the detector's answer depends on (thresholds, min_face_size, max_faces) makes
+  // the next frame a detector run; processing size and interval apply from the next frame.
+  void set_settings(const FrameDetectorSettings& settings);
+  const FrameDetectorSettings& settings() const { return settings_; }
+
+  // Replaces the detector (loaded elsewhere, e.g. off the streaming thread); the current
+  // settings are applied to it and the next frame is a detector run.
+  void set_detector(std::unique_ptr<Detector> detector);
+  const Detector& detector() const { return *detector_; }
+
+  // The size the detector sees for a frame of `frame` pixels.
+  static cv::Size processing_size(cv::Size frame, int max_width, int max_height);
+  cv::Size processing_size(cv::Size frame) const;
+
+  // Whether the next frame, of this size, is a detector run: the first frame, a new size,
+  // the interval elapsed, or after reset() / a settings or detector change.
+  bool due(cv::Size frame) const;
+  // Whether process() needs the image for the next frame of this size.
+  bool needs_image(cv::Size frame) const { return due(frame) || carrier_->needs_image(); }
+
+  // One frame. image: the frame at processing_size(frame), 8-bit BGR; needed when
+  // needs_image(frame), may be empty otherwise. If the detector throws, the frame counts
+  // as a run that found nothing (the interval goes on) and the exception is rethrown.
+  FrameFaces process(const cv::Mat& image, cv::Size frame);
+
+  // Flush, seek, new stream, new caps: the next frame is a detector run.
+  void reset();
+
+  // The detector's faces on `image` (a scaled copy of a `frame`-sized frame) in frame pixels:
+  // boxes and landmarks scaled, boxes made integer and clipped (clip_box), then
+  // min_face_size applied and max_faces kept, in the detector's (confidence) order.
+  static std::vector<FrameFace> to_frame(const std::vector<Face>& faces, cv::Size image,
+                                         cv::Size frame, int min_face_size, int max_faces);
+  // The smallest integer box holding b, cut to the frame; false if none is left (or b is
+  // not finite).
+  static bool clip_box(const cv::Rect2f& b, cv::Size frame, cv::Rect& out);
+
+ private:
+  void apply_settings_to_detector();
+
+  std::unique_ptr<Detector> detector_;
+  std::unique_ptr<FaceCarrier> carrier_;
+  FrameDetectorSettings settings_;
+  // interval state
+  bool have_last_ = false;  // a detector run happened since the last reset
+  cv::Size last_size_;      // the frame size of that run
+  long long frames_since_ = 0;  // frames since that run
+};
+
+}  // namespace facerec
