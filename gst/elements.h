@@ -24,9 +24,10 @@ namespace gstfacerec {
 // Posts a facerec::Error as GST_ELEMENT_ERROR (RESOURCE domain): NOT_FOUND when
 // the file named by the error does not exist, OPEN_READ when it exists but could
 // not be used, SETTINGS when no file is involved. `what` says which property /
-// role the file had ("detector model", ...).
+// role the file had ("detector model", ...). `hint` ends the debug text; nullptr:
+// where network files come from (models/fetch-models.sh, $FACEREC_MODEL_PATH).
 void post_facerec_error(GstElement* element, const char* what, const facerec::Error& e,
-                        const char* file, const char* func, int line);
+                        const char* file, const char* func, int line, const char* hint = nullptr);
 
 }  // namespace gstfacerec
 
@@ -44,6 +45,8 @@ GstFlowReturn transform_ip_read_only(GstBaseTransform* trans, GstBuffer* buf,
 
 #define GST_FACEREC_POST_ERROR(el, what, err) \
   gstfacerec::post_facerec_error(GST_ELEMENT(el), what, err, __FILE__, GST_FUNCTION, __LINE__)
+#define GST_FACEREC_POST_ERROR_HINT(el, what, err, hint) \
+  gstfacerec::post_facerec_error(GST_ELEMENT(el), what, err, __FILE__, GST_FUNCTION, __LINE__, hint)
 
 namespace gstfacerec {
 // Runs load() (a model load in start()); a facerec::Error is posted as it is, any

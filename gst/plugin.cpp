@@ -35,7 +35,7 @@ GstFlowReturn transform_ip_read_only(GstBaseTransform* trans, GstBuffer* buf,
 }
 
 void post_facerec_error(GstElement* element, const char* what, const facerec::Error& e,
-                        const char* file, const char* func, int line) {
+                        const char* file, const char* func, int line, const char* hint) {
   const std::string& path = e.file();
   GQuark domain = GST_RESOURCE_ERROR;
   gint code;
@@ -50,9 +50,10 @@ void post_facerec_error(GstElement* element, const char* what, const facerec::Er
     code = GST_RESOURCE_ERROR_OPEN_READ;
     text = g_strdup_printf("Could not load the %s: %s", what, e.what());
   }
-  gchar* debug = g_strdup_printf("%s; check the file (see models/fetch-models.sh and "
-                                 "$FACEREC_MODEL_PATH) or set the property to a valid file",
-                                 e.what());
+  gchar* debug = g_strdup_printf("%s; %s", e.what(),
+                                 hint ? hint
+                                      : "check the file (see models/fetch-models.sh and "
+                                        "$FACEREC_MODEL_PATH) or set the property to a valid file");
   // The message and debug strings are taken over by gst_element_message_full.
   gst_element_message_full(element, GST_MESSAGE_ERROR, domain, code, text, debug, file, func,
                            line);
