@@ -772,8 +772,8 @@ GST_START_TEST(test_utf8_names) {
       fs::create_symlink(fs::absolute(imgs[size_t(i)]), ds / folder / fs::path(imgs[size_t(i)]).filename());
   }
   const std::string model = tmp / "out.model";
-  const auto [rc, out] =
-      testutil::run_command(testutil::quote(tool) + " " + testutil::quote(ds.string()) + " -o " + testutil::quote(model));
+  using testutil::quote;
+  const auto [rc, out] = testutil::run_command(quote(tool) + " " + quote(ds.string()) + " -o " + quote(model));
   std::printf("---- facerec-train ----\n%s-----------------------\n", out.c_str());
   std::fflush(stdout);
   fail_unless_equals_int(rc, 1);
