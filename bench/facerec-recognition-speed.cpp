@@ -157,7 +157,7 @@ int main(int argc, char** argv) {
         }
       });
     per_face("classify (87 people x 5)", [&] {
-      for (const auto& q : queries) (void)clf.classify(q);
+      for (const auto& q : queries) (void)clf.classify(q, clf.default_threshold());
     });
 
     double base = 0.0;

@@ -393,7 +393,7 @@ static bool take_new_detector(GstFaceRecDetectDnn* self, facerec::FrameDetector&
     }
     return true;
   } catch (const facerec::Error& e) {
-    GST_FACEREC_POST_ERROR(self, kWhat, e);
+    GST_FACEREC_POST_ERROR(self, kWhat, e, gstfacerec::FileKind::Network);
     return false;
   }
 }

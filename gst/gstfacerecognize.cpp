@@ -199,7 +199,7 @@ struct Worker {
 struct Private {
   Settings settings;  // GST_OBJECT_LOCK
   std::unique_ptr<State> state;  // streaming thread, start/stop
-  // Guards `model` (the pointer and the classifier's threshold). Held briefly by
+  // Guards `model` (the pointer). Held briefly by
   // the streaming thread while classifying a frame and by a model swap; never
   // while loading a file.
   std::mutex classifier_lock;
@@ -258,7 +258,7 @@ static std::shared_ptr<LoadedModel> load_model(GstFaceRecRecognize* self, const 
     lm->sig = stat_model(path);  // before loading: a rewrite during the load is noticed later
     lm->classifier = facerec::Classifier::load(path);
     lm->path = path;
-    lm->model_threshold = lm->classifier.distance_threshold();
+    lm->model_threshold = lm->classifier.default_threshold();
     if (lm->classifier.embedder_id() != embedder_id) {
       const std::string msg = "the model was trained with the embedder \"" +
                               lm->classifier.embedder_id() + "\" but this element uses \"" +
@@ -723,14 +723,13 @@ static void recognize_frame(GstFaceRecRecognize* self, State* st, GstVideoFrame*
 
   std::lock_guard<std::mutex> lk(p->classifier_lock);
   if (!p->model) return;
-  facerec::Classifier& cls = p->model->classifier;
+  const facerec::Classifier& cls = p->model->classifier;
   const float gate = override_threshold > 0.0 ? static_cast<float>(override_threshold)
                                               : p->model->model_threshold;
-  if (cls.distance_threshold() != gate) cls.set_distance_threshold(gate);
   for (size_t i = 0; i < rois.size(); ++i) {
     facerec::Match match;
     try {
-      match = cls.classify(embs[i]);
+      match = cls.classify(embs[i], gate);
     } catch (const std::exception& ex) {
       GST_WARNING_OBJECT(self, "classification failed: %s", ex.what());
       continue;

@@ -11,6 +11,8 @@
 #include <opencv2/videoio.hpp>
 #include <opencv2/videoio/registry.hpp>
 
+#include "facerec/safe_io.h"
+
 namespace facerec {
 
 namespace {
@@ -67,7 +69,15 @@ std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset_media
   try {
     for (const auto& entry : fs::directory_iterator(dir)) {
       if (is_hidden(entry.path()) || !entry.is_directory()) continue;
-      people.emplace_back(entry.path().filename().string(), list_media(entry.path().string(), include_videos));
+      const std::string name = entry.path().filename().string();
+      // The folder name becomes the person's name: in the model JSON, on the bus
+      // and on screen, all UTF-8. Guessing the encoding (Latin-1? CP1252?) could
+      // name the person wrongly, so the user renames the folder.
+      if (!is_valid_utf8(name))
+        throw Error((fs::path(dir) / printable(name)).string(),
+                    "person folder name is not valid UTF-8 (the bytes shown as \\xNN): the name becomes the "
+                    "person's name on screen, so rename the folder in UTF-8 (e.g. convmv -f latin1 -t utf8)");
+      people.emplace_back(name, list_media(entry.path().string(), include_videos));
     }
   } catch (const fs::filesystem_error& e) {
     throw Error(dir, std::string("cannot list the dataset: ") + e.what());

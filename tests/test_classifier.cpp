@@ -140,7 +140,7 @@ GST_START_TEST(test_real_data) {
 
   int correct = 0, wrong_name = 0, rejected = 0;
   for (const auto& [e, p] : tests) {
-    const Match m = clf.classify(e);
+    const Match m = clf.classify(e, clf.default_threshold());
     if (m.known && m.label_id == p) {
       ++correct;
       fail_unless(m.label == people[size_t(p)]);
@@ -153,10 +153,10 @@ GST_START_TEST(test_real_data) {
     }
   }
   int unknown_ok = 0;
-  for (const auto& e : unknown) unknown_ok += clf.classify(e).known ? 0 : 1;
+  for (const auto& e : unknown) unknown_ok += clf.classify(e, clf.default_threshold()).known ? 0 : 1;
   const int n_test = kPeople * kTestPerPerson;  // undetected test faces count as failures
   std::printf("classifier: %zu enrolment embeddings, threshold %.3f (chosen from the data)\n",
-              enrol.size(), double(clf.distance_threshold()));
+              enrol.size(), double(clf.default_threshold()));
   std::printf("classifier: known people: %d/%d named correctly (%.1f %%), %d wrong name, %d rejected as "
               "unknown, %d without a detected face\n",
               correct, n_test, 100.0 * correct / n_test, wrong_name, rejected, test_no_face);
@@ -179,14 +179,14 @@ GST_START_TEST(test_real_data) {
   fail_unless(back.labels() == clf.labels());
   fail_unless(back.embedder_id() == clf.embedder_id());
   fail_unless_equals_int(back.dim(), clf.dim());
-  fail_unless(back.distance_threshold() == clf.distance_threshold());
+  fail_unless(back.default_threshold() == clf.default_threshold());
   int n_same = 0, n_cmp = 0;
-  for (const auto& t : tests) n_same += same_match(clf.classify(t.first), back.classify(t.first)), ++n_cmp;
-  for (const auto& e : unknown) n_same += same_match(clf.classify(e), back.classify(e)), ++n_cmp;
+  for (const auto& t : tests) n_same += same_match(clf.classify(t.first, clf.default_threshold()), back.classify(t.first, back.default_threshold())), ++n_cmp;
+  for (const auto& e : unknown) n_same += same_match(clf.classify(e, clf.default_threshold()), back.classify(e, back.default_threshold())), ++n_cmp;
   fail_unless_equals_int(n_same, n_cmp);
 
   // Wrong embedding length -> Error.
-  const std::string msg = expect_error([&] { back.classify(Embedding(512, 0.1f)); });
+  const std::string msg = expect_error([&] { back.classify(Embedding(512, 0.1f), back.default_threshold()); });
   fail_unless(contains(msg, "512"), "%s", msg.c_str());
 }
 GST_END_TEST;
@@ -199,7 +199,7 @@ GST_START_TEST(test_errors) {
   const Classifier c3 = Classifier::train(s3.samples, s3.ids, s3.labels, "synthetic");
   // Synthetic people are far apart: every sample is its own person.
   for (size_t i = 0; i < s3.samples.size(); ++i) {
-    const Match m = c3.classify(s3.samples[i]);
+    const Match m = c3.classify(s3.samples[i], c3.default_threshold());
     fail_unless(m.known && m.label_id == s3.ids[i]);
   }
 
@@ -292,8 +292,8 @@ GST_START_TEST(test_single_person) {
     auto e = nets.embed(imgs[size_t(i)]);
     if (!e) continue;
     ++n_known;
-    const Match m = back.classify(*e);
-    fail_unless(same_match(m, clf.classify(*e)));
+    const Match m = back.classify(*e, back.default_threshold());
+    fail_unless(same_match(m, clf.classify(*e, clf.default_threshold())));
     if (m.known) {
       ++known;
       fail_unless(m.label == people[0] && m.label_id == 0 && m.score >= 0.5f);
@@ -305,14 +305,14 @@ GST_START_TEST(test_single_person) {
     auto e = nets.embed(others[size_t(i)]);
     if (!e) continue;
     ++n_other;
-    const Match m = back.classify(*e);
+    const Match m = back.classify(*e, back.default_threshold());
     if (!m.known) {
       ++rejected;
       fail_unless(m.candidate_id == 0 && m.label_id == -1 && m.score <= 0.5f);
     }
   }
   std::printf("single person (%s, threshold %.3f): %d/%d recognised, %d/%d of %s rejected\n", people[0].c_str(),
-              double(back.distance_threshold()), known, n_known, rejected, n_other, people[1].c_str());
+              double(back.default_threshold()), known, n_known, rejected, n_other, people[1].c_str());
   std::fflush(stdout);
   fail_unless(known >= n_known - 1 && n_known >= 4);
   fail_unless(rejected >= n_other - 1 && n_other >= 4);
@@ -367,7 +367,7 @@ GST_START_TEST(test_tool) {
   fail_unless_equals_int(rc, 0);
   fail_if(contains(out, "Summary"), "-q prints no summary");
   fail_unless(contains(out, "unreadable image"), "-q still warns");
-  fail_unless(Classifier::load(tmp / "rbf.model").distance_threshold() == 0.5f);
+  fail_unless(Classifier::load(tmp / "rbf.model").default_threshold() == 0.5f);
 
   // Missing dataset: runtime error naming it.
   const std::string nowhere = tmp / "no-such-dataset";

@@ -187,7 +187,7 @@ GST_START_TEST(test_rates) {
   const Classifier clf = Classifier::train(p.enrol, p.ids, people, nets.emb->spec().id);
   int closed = 0, correct = 0, wrong = 0, rejected = 0;
   for (const auto& [e, truth] : p.tests) {
-    const facerec::Match m = clf.classify(e);
+    const facerec::Match m = clf.classify(e, clf.default_threshold());
     closed += m.candidate_id == truth ? 1 : 0;
     if (!m.known)
       ++rejected;
@@ -198,10 +198,10 @@ GST_START_TEST(test_rates) {
   }
   // Unknown images without a face count as rejected (as in facerec-eval).
   int unk_rejected = p.unknown_total - int(p.unknown.size());
-  for (const auto& e : p.unknown) unk_rejected += clf.classify(e).known ? 0 : 1;
+  for (const auto& e : p.unknown) unk_rejected += clf.classify(e, clf.default_threshold()).known ? 0 : 1;
   const int n = p.test_total;  // undetected test faces count as errors
   std::printf("eval subset: %d people, %zu enrolment embeddings, threshold %.3f\n", kPeople, p.enrol.size(),
-              double(clf.distance_threshold()));
+              double(clf.default_threshold()));
   std::printf("eval subset: closed-set top-1 %d/%d (%.1f %%); named correctly %d (%.1f %%), wrong %d, "
               "rejected %d, no face %d; unknown rejected %d/%d (%.1f %%)\n",
               closed, n, 100.0 * closed / n, correct, 100.0 * correct / n, wrong, rejected,
@@ -229,7 +229,7 @@ GST_START_TEST(test_rates) {
   fail_unless_equals_int(int(json_number(out, "unknown_images")), p.unknown_total);
   fail_unless_equals_int(int(json_number(out, "cache_hits")), p.images);
   fail_unless_equals_int(int(json_number(out, "cache_misses")), 0);
-  fail_unless(std::abs(json_number(out, "threshold") - double(clf.distance_threshold())) < 1e-3);
+  fail_unless(std::abs(json_number(out, "threshold") - double(clf.default_threshold())) < 1e-3);
   fail_unless(std::abs(json_number(out, "closed_set_top1") - double(closed) / n) < 1e-3);
   fail_unless(std::abs(json_number(out, "known_correct") - double(correct) / n) < 1e-3);
   fail_unless(std::abs(json_number(out, "unknown_rejected") - double(unk_rejected) / p.unknown_total) < 1e-3);
@@ -367,12 +367,12 @@ GST_START_TEST(test_train_cache) {
   fail_unless_equals_int(rc, 0);
   fail_unless(contains(out, "from the embedding cache: 0 of 9 image(s)"), "%s", out.c_str());
   fail_unless(fs::exists(model + ".cache"));
-  const float t1 = Classifier::load(model).distance_threshold();
+  const float t1 = Classifier::load(model).default_threshold();
 
   std::tie(rc, out) = run_command(quote(tool) + " " + quote(ds.string()) + " -o " + quote(model));
   fail_unless_equals_int(rc, 0);
   fail_unless(contains(out, "from the embedding cache: 9 of 9 image(s)"), "%s", out.c_str());
-  fail_unless(Classifier::load(model).distance_threshold() == t1);
+  fail_unless(Classifier::load(model).default_threshold() == t1);
 
   // One more person: only their images are embedded.
   link_dataset(ds, {pick_identities(4, 10)[3]}, 2);
@@ -494,7 +494,7 @@ GST_START_TEST(test_video) {
       continue;
     }
     const auto e = nets.emb->embed_faces(frame, {faces[size_t(k)]});
-    const facerec::Match r = clf.classify(e.at(0));
+    const facerec::Match r = clf.classify(e.at(0), clf.default_threshold());
     recognised += r.known && r.label_id == video_id ? 1 : 0;
   }
   std::printf("video: %d of %d frames of cap13_edit2.mp4 recognised as %s (%d without a face)\n", recognised,

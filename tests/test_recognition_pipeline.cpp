@@ -151,7 +151,7 @@ const std::string& trained_model() {
     path = temp_dir() + "/people.yml";
     clf.save(path);
     g_print("model %s: unknown gate %.3f\n", path.c_str(),
-            static_cast<double>(clf.distance_threshold()));
+            static_cast<double>(clf.default_threshold()));
   }
   return path;
 }

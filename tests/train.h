@@ -100,7 +100,7 @@ inline std::string train_webcam_model(const std::string& dir, const char* person
   const std::string path = dir + "/people.yml";
   clf.save(path);
   g_print("model %s: %zu embeddings of %zu people, unknown gate %.3f\n", path.c_str(), samples.size(),
-          labels.size(), static_cast<double>(clf.distance_threshold()));
+          labels.size(), static_cast<double>(clf.default_threshold()));
   return path;
 }
 

@@ -176,12 +176,12 @@ struct Test {
   int truth;
 };
 
-Counts evaluate(const facerec::Classifier& clf, const std::vector<Test>& tests,
+Counts evaluate(const facerec::Classifier& clf, float threshold, const std::vector<Test>& tests,
                 const std::vector<facerec::Embedding>& unknowns, size_t* closed_correct = nullptr) {
   Counts c;
   size_t closed = 0;
   for (const auto& t : tests) {
-    const facerec::Match m = clf.classify(t.e);
+    const facerec::Match m = clf.classify(t.e, threshold);
     if (m.candidate_id == t.truth) ++closed;
     if (!m.known)
       ++c.rejected;
@@ -190,7 +190,7 @@ Counts evaluate(const facerec::Classifier& clf, const std::vector<Test>& tests,
     else
       ++c.wrong;
   }
-  for (const auto& e : unknowns) (clf.classify(e).known ? c.unknown_accepted : c.unknown_rejected)++;
+  for (const auto& e : unknowns) (clf.classify(e, threshold).known ? c.unknown_accepted : c.unknown_rejected)++;
   if (closed_correct) *closed_correct = closed;
   return c;
 }
@@ -347,11 +347,11 @@ int run(const Args& a) {
   bool thr_from_data = false;
   opts.distance_threshold = a.threshold > 0.0 ? float(a.threshold)
                                               : facerec::choose_distance_threshold(samples, ids, &thr_from_data);
-  facerec::Classifier clf = facerec::Classifier::train(samples, ids, labels, emb->spec().id, opts);
-  const float thr = clf.distance_threshold();
+  const facerec::Classifier clf = facerec::Classifier::train(samples, ids, labels, emb->spec().id, opts);
+  const float thr = clf.default_threshold();
 
   size_t closed = 0;
-  const Counts op = evaluate(clf, tests, unknowns, &closed);
+  const Counts op = evaluate(clf, thr, tests, unknowns, &closed);
   // Nearest enrolled embedding (1-NN), for comparison.
   size_t nn_correct = 0;
   for (const auto& t : tests) {
@@ -380,10 +380,8 @@ int run(const Args& a) {
   std::vector<SweepRow> sweep;
   for (int s = 0; s <= 10; ++s) {
     const float t = 0.40f + 0.02f * float(s);
-    clf.set_distance_threshold(t);
-    sweep.push_back({t, evaluate(clf, tests, unknowns)});
+    sweep.push_back({t, evaluate(clf, t, tests, unknowns)});
   }
-  clf.set_distance_threshold(thr);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t_start).count();
 

@@ -316,7 +316,7 @@ int run(const Args& a) {
   for (const auto& im : res.images)
     if (im.used && im.faces_found > 1) os << "    " << im.path << ": " << im.faces_found << " faces\n";
   char thr[32];
-  std::snprintf(thr, sizeof thr, "%.3f", double(clf.distance_threshold()));
+  std::snprintf(thr, sizeof thr, "%.3f", double(clf.default_threshold()));
   os << "  distance threshold: " << thr;
   if (a.threshold > 0.0)
     os << " (set with --threshold)\n";

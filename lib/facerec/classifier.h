@@ -1,34 +1,40 @@
-// Identity classifier: libsvm C-SVC over embeddings, plus an "unknown" gate
-// on the distance to the enrolled embeddings.
+// Identity classifier: libsvm C-SVC over embeddings (facerec/svm.h), plus an
+// "unknown" gate on the distance to the enrolled embeddings (facerec/gallery.h).
+// The model files are described in facerec/model_file.h, the automatic gate
+// threshold in facerec/operating_point.h.
 #pragma once
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "facerec/operating_point.h"
 #include "facerec/types.h"
 
 namespace facerec {
+
+struct ModelContents;
 
 struct TrainOptions {
   std::string kernel = "linear";  // "linear" or "rbf"
   double C = 10.0;
   double gamma = 0.0;             // rbf only; 0: 1/dim
   // Distance gate: a face farther than this from every enrolled embedding of the
-  // predicted person is unknown. <= 0: chosen from the data (see Classifier::train).
+  // predicted person is unknown. <= 0: chosen from the data with threshold_search
+  // (choose_distance_threshold).
   float distance_threshold = 0.f;
+  ThresholdSearch threshold_search;
 };
 
-// A trained model on disk is two files:
-//   MODEL      JSON (cv::FileStorage): format version, embedder id and dimension,
-//              labels, unknown-gate threshold, the enrolled embeddings, and the
-//              name of the libsvm file
-//   MODEL.svm  libsvm's own text model (absent when only one person is enrolled:
-//              then the gate alone decides)
+// Immutable once trained or loaded. A Classifier is a cheap handle: copies share
+// the same read-only model, so any number of threads and elements can classify
+// with it (and with copies of it) without locks.
 class Classifier {
  public:
-  Classifier();
+  Classifier();  // empty: classify() throws until a trained or loaded one is assigned
   ~Classifier();
+  Classifier(const Classifier&);
+  Classifier& operator=(const Classifier&);
   Classifier(Classifier&&) noexcept;
   Classifier& operator=(Classifier&&) noexcept;
 
@@ -39,31 +45,25 @@ class Classifier {
                           const std::string& embedder_id,
                           const TrainOptions& opts = {});
 
-  // Throws Error naming the file: missing, unreadable, wrong format, libsvm file
-  // missing, number of classes in the SVM != number of labels, ...
+  // Throws Error naming the file: missing, unreadable, damaged, wrong format, SVM
+  // file missing, number of classes in the SVM != number of labels, ...
+  // (read_model_files in facerec/model_file.h).
   static Classifier load(const std::string& path);
   void save(const std::string& path) const;  // throws Error
 
-  Match classify(const Embedding& e) const;
+  // `threshold` (> 0): the unknown gate; default_threshold() is the model's own.
+  // Throws Error for an embedding of the wrong length or an invalid threshold.
+  Match classify(const Embedding& e, float threshold) const;
 
   const std::vector<std::string>& labels() const;
   const std::string& embedder_id() const;
   int dim() const;
-  float distance_threshold() const;
-  void set_distance_threshold(float t);
+  // The gate threshold stored in the model (chosen or given at training).
+  float default_threshold() const;
 
  private:
   struct Impl;
-  std::unique_ptr<Impl> impl_;
+  std::shared_ptr<const Impl> impl_;
 };
-
-// The unknown-gate threshold Classifier::train picks when
-// TrainOptions::distance_threshold <= 0: balanced-error optimum of leave-one-out
-// same-person and nearest-other-person distances of the enrolment data within
-// [0.45, 0.6], shrunk towards 0.55 (see classifier.cpp); 0.55 when there is too
-// little data (then *from_data = false).
-float choose_distance_threshold(const std::vector<Embedding>& samples,
-                                const std::vector<int>& label_ids,
-                                bool* from_data = nullptr);
 
 }  // namespace facerec
