@@ -31,6 +31,21 @@ FrameTimes frame_times(GstBaseTransform* trans, GstBuffer* buf) {
   return t;
 }
 
+void announce_detector(GstBaseTransform* trans) {
+  GstStructure* s = gst_structure_new("facerec-detector", "element", G_TYPE_STRING, GST_OBJECT_NAME(trans), nullptr);
+  gst_pad_push_event(GST_BASE_TRANSFORM_SRC_PAD(trans), gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, s));
+}
+
+bool has_detector_upstream(GstPad* sinkpad) {
+  for (guint i = 0;; ++i) {
+    GstEvent* ev = gst_pad_get_sticky_event(sinkpad, GST_EVENT_CUSTOM_DOWNSTREAM_STICKY, i);
+    if (ev == nullptr) return false;
+    const bool found = gst_event_has_name(ev, "facerec-detector");
+    gst_event_unref(ev);
+    if (found) return true;
+  }
+}
+
 }  // namespace gstfacerec
 
 static void gst_facerec_analyzer_set_property(GObject* object, guint prop_id, const GValue* value,

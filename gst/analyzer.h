@@ -57,6 +57,12 @@ struct FrameTimes {
 };
 FrameTimes frame_times(GstBaseTransform* trans, GstBuffer* buf);
 
+// A face detector announces itself downstream with a sticky custom event
+// ("facerec-detector", field "element"), so that facerecognize can tell "no faces
+// in the picture" from "no detector in the pipeline".
+void announce_detector(GstBaseTransform* trans);
+bool has_detector_upstream(GstPad* sinkpad);
+
 // C++ private data inside a GObject instance: constructed in instance_init,
 // destroyed in finalize (GObject allocates the instance memory).
 template <typename T>

@@ -44,6 +44,23 @@ GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, const cv::Rect& box, cons
                                      face.has_landmarks ? lm : nullptr, fresh);
 }
 
+GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, const facerec::FrameFace& f, bool fresh) {
+  gdouble lm[2 * GST_FACEREC_NUM_LANDMARKS];
+  for (int i = 0; i < facerec::kNumLandmarks; ++i) {
+    lm[2 * i] = f.landmarks[i].x;
+    lm[2 * i + 1] = f.landmarks[i].y;
+  }
+  GstVideoRegionOfInterestMeta* roi = gst_buffer_add_facerec_face(
+      buf, static_cast<guint>(f.box.x), static_cast<guint>(f.box.y), static_cast<guint>(f.box.width),
+      static_cast<guint>(f.box.height), f.confidence, lm, fresh);
+  if (roi != nullptr && f.track.id != 0) {
+    auto t = [](int64_t v) { return v < 0 ? GST_CLOCK_TIME_NONE : static_cast<GstClockTime>(v); };
+    gst_facerec_roi_set_tracking(roi, f.track.id, t(f.track.first_time), t(f.track.last_time),
+                                 static_cast<guint>(std::max(0, f.track.age)));
+  }
+  return roi;
+}
+
 void set_recognition(GstVideoRegionOfInterestMeta* roi, const facerec::Match& m) {
   gst_facerec_roi_set_recognition(roi, m.known ? m.label.c_str() : nullptr, m.known ? m.label_id : -1,
                                   static_cast<double>(m.score), static_cast<double>(m.distance));

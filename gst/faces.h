@@ -8,6 +8,7 @@
 #include <opencv2/core.hpp>
 
 #include "facemeta.h"
+#include "facerec/frame_detector.h"
 #include "facerec/types.h"
 
 namespace gstfacerec {
@@ -29,6 +30,10 @@ std::optional<facerec::Face> face_from_roi(const GstVideoRegionOfInterestMeta* r
 // face.landmarks (frame pixels) as its "detection" params.
 GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, const cv::Rect& box, const facerec::Face& face,
                                        bool fresh);
+
+// Attaches a detector's face (frame pixels) with its "detection" params and, when it
+// belongs to a track, its "tracking" params (times are PTS, -1 unknown).
+GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, const facerec::FrameFace& face, bool fresh);
 
 // Sets the "recognition" params of a face ROI from a classification.
 void set_recognition(GstVideoRegionOfInterestMeta* roi, const facerec::Match& match);

@@ -7,10 +7,13 @@
 // down to fit within that size (aspect kept, never scaled up); boxes and
 // landmarks are mapped back to frame pixels.
 //
-// inference-interval=N: the detector runs on every Nth frame; the frames in
-// between carry the last faces (same boxes, landmarks, confidence) with
-// "fresh" = FALSE. Flushes, seeks (new segments), stream starts, caps changes
-// and detector changes make the next frame a detection frame.
+// tracking (default TRUE): every face gets a "tracking" param whose id follows
+// the face from frame to frame (lib/tracker.h). inference-interval=N: the
+// detector runs on every Nth frame; on the frames in between the faces of the
+// last run are followed on the pixels by optical flow (lib/face_tracking.h),
+// or, with tracking=FALSE, carried unchanged; either way with "fresh" = FALSE.
+// Flushes, seeks (new segments), stream starts, caps changes and detector
+// changes make the next frame a detection frame.
 //
 // The geometry and the interval live in lib/ (facerec::FrameDetector). Threshold
 // changes while playing go to the loaded detector; a new model file or type is
@@ -39,15 +42,17 @@
 #include <gst/video/gstvideofilter.h>
 #include <gst/video/video.h>
 
+#include "analyzer.h"
 #include "elements.h"
-#include "facemeta.h"
+#include "faces.h"
 #include "facerec/detector.h"
 #include "facerec/detector_loader.h"
+#include "facerec/face_tracking.h"
 #include "facerec/frame_detector.h"
 #include "videoframe.h"
 
-GST_DEBUG_CATEGORY_STATIC(gst_facerec_detect_dnn_debug);
-#define GST_CAT_DEFAULT gst_facerec_detect_dnn_debug
+GST_DEBUG_CATEGORY_STATIC(gst_face_detect_dnn_debug);
+#define GST_CAT_DEFAULT gst_face_detect_dnn_debug
 
 namespace {
 
@@ -58,6 +63,7 @@ constexpr gint kDefaultMaxFaces = 0;
 constexpr gint kDefaultProcessingWidth = 0;
 constexpr gint kDefaultProcessingHeight = 0;
 constexpr gint kDefaultInferenceInterval = 1;
+constexpr gboolean kDefaultTracking = TRUE;
 constexpr const char* kMessageName = "facedetect-dnn";
 constexpr const char* kWhat = "face detector model";
 
@@ -70,7 +76,6 @@ struct Settings {
   std::string model;
   std::string config;
   facerec::DetectorType model_type = facerec::DetectorType::Auto;
-  std::string landmarks_model;
   double confidence_threshold = kDefaultConfidence;
   double nms_threshold = kDefaultNms;
   gint min_face_size = kDefaultMinFaceSize;
@@ -78,15 +83,16 @@ struct Settings {
   gint processing_width = kDefaultProcessingWidth;
   gint processing_height = kDefaultProcessingHeight;
   gint inference_interval = kDefaultInferenceInterval;
+  bool tracking = kDefaultTracking;
   Updates updates = kDefaultUpdates;
 
   // What loading a detector needs: the files and the type (thresholds are set per frame).
-  facerec::DetectorConfig files() const {
+  facerec::DetectorConfig files(const std::string& landmarks) const {
     facerec::DetectorConfig c;
     c.type = model_type;
     c.model = model;
     c.config = config;
-    c.landmarks = landmarks_model;
+    c.landmarks = landmarks;
     return c;
   }
   facerec::FrameDetectorSettings frame() const {
@@ -106,6 +112,7 @@ struct Private {
   Settings settings;  // GST_OBJECT_LOCK
   // streaming (built in start(), dropped in stop(), which never run concurrently with it)
   std::unique_ptr<facerec::FrameDetector> detector;
+  bool tracking = false;  // the detector's carrier tracks
   gstfacerec::ScaleScratch scratch;
   size_t prev_count = 0;  // updates=on-change: the face count of the previous frame
   std::atomic<bool> reset_pending{false};  // set by events / caps, consumed by the next frame
@@ -115,14 +122,13 @@ struct Private {
 
 }  // namespace
 
-struct GstFaceRecDetectDnn {
-  GstVideoFilter parent;
-  Private* priv;  // placement-constructed in priv_storage, see init/finalize
-  alignas(Private) unsigned char priv_storage[sizeof(Private)];
+struct GstFaceDetectDnn {
+  GstFaceRecAnalyzer parent;
+  gstfacerec::InstancePrivate<Private> priv;
 };
 
-struct GstFaceRecDetectDnnClass {
-  GstVideoFilterClass parent_class;
+struct GstFaceDetectDnnClass {
+  GstFaceRecAnalyzerClass parent_class;
 };
 
 enum {
@@ -130,7 +136,6 @@ enum {
   PROP_MODEL,
   PROP_CONFIG,
   PROP_MODEL_TYPE,
-  PROP_LANDMARKS_MODEL,
   PROP_CONFIDENCE_THRESHOLD,
   PROP_NMS_THRESHOLD,
   PROP_MIN_FACE_SIZE,
@@ -138,16 +143,17 @@ enum {
   PROP_PROCESSING_WIDTH,
   PROP_PROCESSING_HEIGHT,
   PROP_INFERENCE_INTERVAL,
+  PROP_TRACKING,
   PROP_UPDATES,
 };
 
-#define GST_TYPE_FACEREC_DETECT_DNN (gst_facerec_detect_dnn_get_type())
-#define GST_FACEREC_DETECT_DNN(obj) \
-  (G_TYPE_CHECK_INSTANCE_CAST((obj), GST_TYPE_FACEREC_DETECT_DNN, GstFaceRecDetectDnn))
+#define GST_FACE_DETECT_DNN(obj) (reinterpret_cast<GstFaceDetectDnn*>(obj))
 #define GST_TYPE_FACEREC_DETECT_DNN_MODEL_TYPE (gst_facerec_detect_dnn_model_type_get_type())
 #define GST_TYPE_FACEREC_DETECT_DNN_UPDATES (gst_facerec_detect_dnn_updates_get_type())
 
-G_DEFINE_TYPE(GstFaceRecDetectDnn, gst_facerec_detect_dnn, GST_TYPE_VIDEO_FILTER)
+G_DEFINE_TYPE(GstFaceDetectDnn, gst_face_detect_dnn, GST_TYPE_FACEREC_ANALYZER)
+
+GType gst_facerec_detect_dnn_get_type(void) { return gst_face_detect_dnn_get_type(); }
 
 // model-type: one value per row of the lib's detector-type table (value = DetectorType).
 GType gst_facerec_detect_dnn_model_type_get_type(void) {
@@ -187,7 +193,7 @@ static void set_string(GValue const* value, std::string& out) {
   out = s ? s : "";
 }
 
-static Settings current_settings(GstFaceRecDetectDnn* self) {
+static Settings current_settings(GstFaceDetectDnn* self) {
   GST_OBJECT_LOCK(self);
   Settings s = self->priv->settings;
   GST_OBJECT_UNLOCK(self);
@@ -196,7 +202,7 @@ static Settings current_settings(GstFaceRecDetectDnn* self) {
 
 static void gst_facerec_detect_dnn_set_property(GObject* object, guint prop_id, const GValue* value,
                                              GParamSpec* pspec) {
-  GstFaceRecDetectDnn* self = GST_FACEREC_DETECT_DNN(object);
+  GstFaceDetectDnn* self = GST_FACE_DETECT_DNN(object);
   Settings& s = self->priv->settings;
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
@@ -205,7 +211,6 @@ static void gst_facerec_detect_dnn_set_property(GObject* object, guint prop_id, 
     case PROP_MODEL_TYPE:
       s.model_type = static_cast<facerec::DetectorType>(g_value_get_enum(value));
       break;
-    case PROP_LANDMARKS_MODEL: set_string(value, s.landmarks_model); break;
     case PROP_CONFIDENCE_THRESHOLD: s.confidence_threshold = g_value_get_double(value); break;
     case PROP_NMS_THRESHOLD: s.nms_threshold = g_value_get_double(value); break;
     case PROP_MIN_FACE_SIZE: s.min_face_size = g_value_get_int(value); break;
@@ -213,6 +218,7 @@ static void gst_facerec_detect_dnn_set_property(GObject* object, guint prop_id, 
     case PROP_PROCESSING_WIDTH: s.processing_width = g_value_get_int(value); break;
     case PROP_PROCESSING_HEIGHT: s.processing_height = g_value_get_int(value); break;
     case PROP_INFERENCE_INTERVAL: s.inference_interval = g_value_get_int(value); break;
+    case PROP_TRACKING: s.tracking = g_value_get_boolean(value); break;
     case PROP_UPDATES: s.updates = static_cast<Updates>(g_value_get_enum(value)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
@@ -227,24 +233,24 @@ static void gst_facerec_detect_dnn_dispatch_properties_changed(GObject* object, 
   for (guint i = 0; i < n; ++i) {
     const std::string name = g_param_spec_get_name(pspecs[i]);
     if (name == "model" || name == "config" || name == "model-type" || name == "landmarks-model") {
-      GstFaceRecDetectDnn* self = GST_FACEREC_DETECT_DNN(object);
-      self->priv->loader.update(current_settings(self).files());
+      GstFaceDetectDnn* self = GST_FACE_DETECT_DNN(object);
+      self->priv->loader.update(
+          current_settings(self).files(gstfacerec::landmarks_model(GST_FACEREC_ANALYZER(object))));
       break;
     }
   }
-  G_OBJECT_CLASS(gst_facerec_detect_dnn_parent_class)->dispatch_properties_changed(object, n, pspecs);
+  G_OBJECT_CLASS(gst_face_detect_dnn_parent_class)->dispatch_properties_changed(object, n, pspecs);
 }
 
 static void gst_facerec_detect_dnn_get_property(GObject* object, guint prop_id, GValue* value,
                                              GParamSpec* pspec) {
-  GstFaceRecDetectDnn* self = GST_FACEREC_DETECT_DNN(object);
+  GstFaceDetectDnn* self = GST_FACE_DETECT_DNN(object);
   const Settings& s = self->priv->settings;
   GST_OBJECT_LOCK(self);
   switch (prop_id) {
     case PROP_MODEL: g_value_set_string(value, s.model.c_str()); break;
     case PROP_CONFIG: g_value_set_string(value, s.config.c_str()); break;
     case PROP_MODEL_TYPE: g_value_set_enum(value, static_cast<gint>(s.model_type)); break;
-    case PROP_LANDMARKS_MODEL: g_value_set_string(value, s.landmarks_model.c_str()); break;
     case PROP_CONFIDENCE_THRESHOLD: g_value_set_double(value, s.confidence_threshold); break;
     case PROP_NMS_THRESHOLD: g_value_set_double(value, s.nms_threshold); break;
     case PROP_MIN_FACE_SIZE: g_value_set_int(value, s.min_face_size); break;
@@ -252,105 +258,63 @@ static void gst_facerec_detect_dnn_get_property(GObject* object, guint prop_id, 
     case PROP_PROCESSING_WIDTH: g_value_set_int(value, s.processing_width); break;
     case PROP_PROCESSING_HEIGHT: g_value_set_int(value, s.processing_height); break;
     case PROP_INFERENCE_INTERVAL: g_value_set_int(value, s.inference_interval); break;
+    case PROP_TRACKING: g_value_set_boolean(value, s.tracking); break;
     case PROP_UPDATES: g_value_set_enum(value, static_cast<gint>(s.updates)); break;
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
   }
   GST_OBJECT_UNLOCK(self);
 }
 
-static gboolean gst_facerec_detect_dnn_start(GstBaseTransform* trans) {
-  GstFaceRecDetectDnn* self = GST_FACEREC_DETECT_DNN(trans);
-  Private* p = self->priv;
+// The carrier of the frames between detector runs: tracking, or the faces held.
+static std::unique_ptr<facerec::FaceCarrier> make_carrier(bool tracking) {
+  if (!tracking) return nullptr;  // FrameDetector's default: HoldFaces
+  return std::make_unique<facerec::TrackFaces>();
+}
+
+static gboolean start_models(GstFaceRecAnalyzer* analyzer) {
+  GstFaceDetectDnn* self = GST_FACE_DETECT_DNN(analyzer);
+  Private* p = &*self->priv;
   const Settings s = current_settings(self);
   const std::string file = s.model.empty() ? std::string("(default detector)") : s.model;
   std::unique_ptr<facerec::Detector> det;
-  if (!GST_FACEREC_LOAD_OR_POST(self, kWhat, file, [&] { det = p->loader.start(s.files()); }))
+  if (!GST_FACEREC_LOAD_OR_POST(self, kWhat, file,
+                                [&] { det = p->loader.start(s.files(gstfacerec::landmarks_model(analyzer))); }))
     return FALSE;
-  GST_INFO_OBJECT(self, "loaded detector %s (%s)", facerec::to_string(det->type()),
-                  det->describe().c_str());
-  p->detector = std::make_unique<facerec::FrameDetector>(std::move(det), s.frame());
+  GST_INFO_OBJECT(self, "loaded detector %s (%s)", facerec::to_string(det->type()), det->describe().c_str());
+  p->detector = std::make_unique<facerec::FrameDetector>(std::move(det), s.frame(), make_carrier(s.tracking));
+  p->tracking = s.tracking;
   p->prev_count = 0;
   p->reset_pending = false;
   return TRUE;
 }
 
-static gboolean gst_facerec_detect_dnn_stop(GstBaseTransform* trans) {
-  Private* p = GST_FACEREC_DETECT_DNN(trans)->priv;
+static void stop_models(GstFaceRecAnalyzer* analyzer) {
+  Private* p = &*GST_FACE_DETECT_DNN(analyzer)->priv;
   p->loader.stop();
   p->detector.reset();
-  return TRUE;
 }
 
 // A new size (or format): nothing detected on the old caps is re-attached.
 // (filter->in_info still holds the previous caps here.)
-static gboolean gst_facerec_detect_dnn_set_info(GstVideoFilter* filter, GstCaps*,
-                                                GstVideoInfo* in_info, GstCaps*, GstVideoInfo*) {
+static gboolean set_info(GstVideoFilter* filter, GstCaps*, GstVideoInfo* in_info, GstCaps*, GstVideoInfo*) {
   if (!filter->negotiated || !gst_video_info_is_equal(&filter->in_info, in_info))
-    GST_FACEREC_DETECT_DNN(filter)->priv->reset_pending = true;
+    GST_FACE_DETECT_DNN(filter)->priv->reset_pending = true;
   return TRUE;
 }
 
-// Flushes, new segments (seeks) and new streams restart inference-interval and
-// the on-change count.
-static gboolean gst_facerec_detect_dnn_sink_event(GstBaseTransform* trans, GstEvent* event) {
-  switch (GST_EVENT_TYPE(event)) {
-    case GST_EVENT_FLUSH_STOP:
-    case GST_EVENT_SEGMENT:
-    case GST_EVENT_STREAM_START:
-      GST_FACEREC_DETECT_DNN(trans)->priv->reset_pending = true;
-      break;
-    default:
-      break;
-  }
-  return GST_BASE_TRANSFORM_CLASS(gst_facerec_detect_dnn_parent_class)->sink_event(trans, event);
+// Flushes, new segments (seeks) and new streams restart inference-interval, the
+// tracks and the on-change count. A new stream also learns that a face detector
+// is upstream (facerecognize warns when there is none).
+static gboolean sink_event(GstBaseTransform* trans, GstEvent* event) {
+  const GstEventType type = GST_EVENT_TYPE(event);
+  if (type == GST_EVENT_FLUSH_STOP || type == GST_EVENT_SEGMENT || type == GST_EVENT_STREAM_START)
+    GST_FACE_DETECT_DNN(trans)->priv->reset_pending = true;
+  const gboolean ret = GST_BASE_TRANSFORM_CLASS(gst_face_detect_dnn_parent_class)->sink_event(trans, event);
+  if (type == GST_EVENT_STREAM_START) gstfacerec::announce_detector(trans);
+  return ret;
 }
 
-static gint max_roi_id(GstBuffer* buf) {
-  gint max_id = 0;
-  gpointer iter = nullptr;
-  GstMeta* m;
-  while ((m = gst_buffer_iterate_meta_filtered(buf, &iter,
-                                               GST_VIDEO_REGION_OF_INTEREST_META_API_TYPE))) {
-    max_id = std::max(max_id, reinterpret_cast<GstVideoRegionOfInterestMeta*>(m)->id);
-  }
-  return max_id;
-}
-
-static GstStructure* detection_structure(const facerec::FrameFace& f, bool fresh) {
-  GValue arr = G_VALUE_INIT;
-  gst_value_array_init(&arr, static_cast<guint>(2 * f.landmarks.size()));
-  for (const cv::Point2d& pt : f.landmarks) {
-    for (double c : {pt.x, pt.y}) {
-      GValue v = G_VALUE_INIT;
-      g_value_init(&v, G_TYPE_DOUBLE);
-      g_value_set_double(&v, c);
-      gst_value_array_append_and_take_value(&arr, &v);
-    }
-  }
-  GstStructure* s = gst_structure_new(GST_FACEREC_DETECTION, "confidence", G_TYPE_DOUBLE,
-                                      f.confidence, "fresh", G_TYPE_BOOLEAN, fresh ? TRUE : FALSE,
-                                      nullptr);
-  gst_structure_take_value(s, "landmarks", &arr);
-  return s;
-}
-
-static void attach_faces(GstFaceRecDetectDnn* self, GstBuffer* buf,
-                         const std::vector<facerec::FrameFace>& faces, bool fresh) {
-  gint next_id = max_roi_id(buf) + 1;
-  for (const facerec::FrameFace& f : faces) {
-    const cv::Rect& r = f.box;
-    GstVideoRegionOfInterestMeta* roi = gst_buffer_add_video_region_of_interest_meta(
-        buf, GST_FACEREC_ROI_TYPE, static_cast<guint>(r.x), static_cast<guint>(r.y),
-        static_cast<guint>(r.width), static_cast<guint>(r.height));
-    if (roi == nullptr) continue;
-    roi->id = next_id++;
-    gst_video_region_of_interest_meta_add_param(roi, detection_structure(f, fresh));
-    GST_LOG_OBJECT(self, "face %d: %dx%d at %d,%d conf %.3f%s", roi->id, r.width, r.height, r.x,
-                   r.y, f.confidence, fresh ? "" : " (carried over)");
-  }
-}
-
-static void post_faces_message(GstFaceRecDetectDnn* self, GstBuffer* buf,
+static void post_faces_message(GstFaceDetectDnn* self, GstBuffer* buf,
                                const std::vector<facerec::FrameFace>& faces) {
   const GstSegment& seg = GST_BASE_TRANSFORM(self)->segment;
   const GstClockTime ts = GST_BUFFER_PTS(buf);
@@ -384,7 +348,7 @@ static void post_faces_message(GstFaceRecDetectDnn* self, GstBuffer* buf,
 
 // A detector loaded by set_property replaces the running one here, between frames.
 // FALSE (error posted) when the newest load failed.
-static bool take_new_detector(GstFaceRecDetectDnn* self, facerec::FrameDetector& fd) {
+static bool take_new_detector(GstFaceDetectDnn* self, facerec::FrameDetector& fd) {
   try {
     if (auto det = self->priv->loader.take()) {
       GST_INFO_OBJECT(self, "now using detector %s (%s)", facerec::to_string(det->type()),
@@ -398,16 +362,10 @@ static bool take_new_detector(GstFaceRecDetectDnn* self, facerec::FrameDetector&
   }
 }
 
-static GstFlowReturn gst_facerec_detect_dnn_transform_frame_ip(GstVideoFilter* filter,
-                                                            GstVideoFrame* frame) {
-  GstFaceRecDetectDnn* self = GST_FACEREC_DETECT_DNN(filter);
-  Private* p = self->priv;
+static GstFlowReturn analyze(GstFaceRecAnalyzer* analyzer, GstVideoFrame* frame) {
+  GstFaceDetectDnn* self = GST_FACE_DETECT_DNN(analyzer);
+  Private* p = &*self->priv;
   facerec::FrameDetector* fd = p->detector.get();
-  if (fd == nullptr) {
-    GST_ELEMENT_ERROR(self, CORE, STATE_CHANGE, ("Detector not loaded"),
-                      ("transform called before start()"));
-    return GST_FLOW_ERROR;
-  }
   if (p->reset_pending.exchange(false)) {
     fd->reset();
     p->prev_count = 0;
@@ -415,6 +373,10 @@ static GstFlowReturn gst_facerec_detect_dnn_transform_frame_ip(GstVideoFilter* f
   if (!take_new_detector(self, *fd)) return GST_FLOW_ERROR;
   const Settings s = current_settings(self);
   fd->set_settings(s.frame());
+  if (s.tracking != p->tracking) {
+    fd->set_carrier(make_carrier(s.tracking));
+    p->tracking = s.tracking;
+  }
 
   const cv::Size size(GST_VIDEO_FRAME_WIDTH(frame), GST_VIDEO_FRAME_HEIGHT(frame));
   cv::Mat image;
@@ -427,7 +389,8 @@ static GstFlowReturn gst_facerec_detect_dnn_transform_frame_ip(GstVideoFilter* f
   }
   facerec::FrameFaces result;
   try {
-    result = fd->process(image, size);
+    const GstClockTime pts = GST_BUFFER_PTS(frame->buffer);
+    result = fd->process(image, size, GST_CLOCK_TIME_IS_VALID(pts) ? static_cast<int64_t>(pts) : -1);
   } catch (const std::exception& e) {
     // Odd input (e.g. a 1x1 frame) must not stop the stream: a run that found nothing.
     GST_WARNING_OBJECT(self, "detection failed on a %dx%d frame (%dx%d processed): %s",
@@ -436,7 +399,7 @@ static GstFlowReturn gst_facerec_detect_dnn_transform_frame_ip(GstVideoFilter* f
   if (result.fresh)
     GST_LOG_OBJECT(self, "%zu face(s) on a %dx%d frame, detected at %dx%d", result.faces.size(),
                    size.width, size.height, image.cols, image.rows);
-  attach_faces(self, frame->buffer, result.faces, result.fresh);
+  for (const facerec::FrameFace& f : result.faces) gstfacerec::add_face(frame->buffer, f, result.fresh);
 
   const size_t count = result.faces.size();
   bool post = false;
@@ -451,35 +414,26 @@ static GstFlowReturn gst_facerec_detect_dnn_transform_frame_ip(GstVideoFilter* f
   return GST_FLOW_OK;
 }
 
-static GstFlowReturn gst_facerec_detect_dnn_transform_ip(GstBaseTransform* trans, GstBuffer* buf) {
-  return gstfacerec::transform_ip_read_only(trans, buf, gst_facerec_detect_dnn_transform_frame_ip);
+static void gst_face_detect_dnn_init(GstFaceDetectDnn* self) { self->priv.construct(); }
+
+static void finalize(GObject* object) {
+  GST_FACE_DETECT_DNN(object)->priv.destroy();
+  G_OBJECT_CLASS(gst_face_detect_dnn_parent_class)->finalize(object);
 }
 
-static void gst_facerec_detect_dnn_init(GstFaceRecDetectDnn* self) {
-  // GObject allocates the instance; construct the C++ part in place.
-  self->priv = new (self->priv_storage) Private();
-  gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
-}
-
-static void gst_facerec_detect_dnn_finalize(GObject* object) {
-  GstFaceRecDetectDnn* self = GST_FACEREC_DETECT_DNN(object);
-  self->priv->~Private();
-  self->priv = nullptr;
-  G_OBJECT_CLASS(gst_facerec_detect_dnn_parent_class)->finalize(object);
-}
-
-static void gst_facerec_detect_dnn_class_init(GstFaceRecDetectDnnClass* klass) {
+static void gst_face_detect_dnn_class_init(GstFaceDetectDnnClass* klass) {
   GObjectClass* gobject_class = G_OBJECT_CLASS(klass);
   GstElementClass* element_class = GST_ELEMENT_CLASS(klass);
   GstBaseTransformClass* trans_class = GST_BASE_TRANSFORM_CLASS(klass);
   GstVideoFilterClass* filter_class = GST_VIDEO_FILTER_CLASS(klass);
+  GstFaceRecAnalyzerClass* analyzer_class = reinterpret_cast<GstFaceRecAnalyzerClass*>(klass);
 
-  GST_DEBUG_CATEGORY_INIT(gst_facerec_detect_dnn_debug, "facedetect-dnn", 0,
+  GST_DEBUG_CATEGORY_INIT(gst_face_detect_dnn_debug, "facedetect-dnn", 0,
                           "Face detection with OpenCV DNN");
 
   gobject_class->set_property = gst_facerec_detect_dnn_set_property;
   gobject_class->get_property = gst_facerec_detect_dnn_get_property;
-  gobject_class->finalize = gst_facerec_detect_dnn_finalize;
+  gobject_class->finalize = finalize;
   gobject_class->dispatch_properties_changed = gst_facerec_detect_dnn_dispatch_properties_changed;
 
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
@@ -503,12 +457,6 @@ static void gst_facerec_detect_dnn_class_init(GstFaceRecDetectDnnClass* klass) {
                         "Detector network type; auto decides from the file names",
                         GST_TYPE_FACEREC_DETECT_DNN_MODEL_TYPE,
                         static_cast<gint>(facerec::DetectorType::Auto), flags));
-  g_object_class_install_property(
-      gobject_class, PROP_LANDMARKS_MODEL,
-      g_param_spec_string("landmarks-model", "Landmarks model",
-                          "Landmark network for detectors without landmarks (UltraFace, SSD). "
-                          "Empty: the default (fr_landmark.onnx)",
-                          "", flags));
   g_object_class_install_property(
       gobject_class, PROP_CONFIDENCE_THRESHOLD,
       g_param_spec_double("confidence-threshold", "Confidence threshold",
@@ -548,10 +496,19 @@ static void gst_facerec_detect_dnn_class_init(GstFaceRecDetectDnnClass* klass) {
   g_object_class_install_property(
       gobject_class, PROP_INFERENCE_INTERVAL,
       g_param_spec_int("inference-interval", "Inference interval",
-                       "Run the detector on every Nth frame; the frames in between carry the "
-                       "last faces with fresh=FALSE in their \"detection\" params. Restarts "
-                       "after flushes, seeks, new streams and caps changes",
+                       "Run the detector on every Nth frame; on the frames in between the last "
+                       "faces follow the picture (optical flow; with tracking=false they stay "
+                       "where they were), with fresh=FALSE in their \"detection\" params. "
+                       "Restarts after flushes, seeks, new streams and caps changes",
                        1, G_MAXINT, kDefaultInferenceInterval, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_TRACKING,
+      g_param_spec_boolean("tracking", "Tracking",
+                           "Give every face a \"tracking\" param whose id follows the face from "
+                           "frame to frame (through short misses), so that facerecognize names "
+                           "each track once instead of every face on every frame; between "
+                           "detector runs the faces follow the picture",
+                           kDefaultTracking, flags));
   g_object_class_install_property(
       gobject_class, PROP_UPDATES,
       g_param_spec_enum("updates", "Updates",
@@ -560,22 +517,18 @@ static void gst_facerec_detect_dnn_class_init(GstFaceRecDetectDnnClass* klass) {
                         GST_TYPE_FACEREC_DETECT_DNN_UPDATES, static_cast<gint>(kDefaultUpdates),
                         flags));
 
-  gstfacerec::add_filter_pad_templates(element_class, GST_VIDEO_CAPS_MAKE("{ " GST_FACEREC_ANALYSIS_FORMATS " }"));
-
   gst_element_class_set_static_metadata(
       element_class, "Face detector (OpenCV DNN)", "Filter/Analyzer/Video",
       "Detects faces and attaches each as a region-of-interest meta (\"face\") with its "
       "confidence and 5 landmarks, and posts \"facedetect-dnn\" element messages; pixels "
       "pass through unchanged",
-      "gst-facerec developers <gst-facerec@example.org>");
+      GST_FACEREC_AUTHOR);
 
-  trans_class->start = GST_DEBUG_FUNCPTR(gst_facerec_detect_dnn_start);
-  trans_class->stop = GST_DEBUG_FUNCPTR(gst_facerec_detect_dnn_stop);
-  trans_class->sink_event = GST_DEBUG_FUNCPTR(gst_facerec_detect_dnn_sink_event);
-  filter_class->set_info = GST_DEBUG_FUNCPTR(gst_facerec_detect_dnn_set_info);
-  filter_class->transform_frame_ip = GST_DEBUG_FUNCPTR(gst_facerec_detect_dnn_transform_frame_ip);
-  // after GstVideoFilter's class_init: read-only mapping (see above)
-  trans_class->transform_ip = GST_DEBUG_FUNCPTR(gst_facerec_detect_dnn_transform_ip);
+  trans_class->sink_event = GST_DEBUG_FUNCPTR(sink_event);
+  filter_class->set_info = GST_DEBUG_FUNCPTR(set_info);
+  analyzer_class->start_models = start_models;
+  analyzer_class->stop_models = stop_models;
+  analyzer_class->analyze = analyze;
 
   gst_type_mark_as_plugin_api(GST_TYPE_FACEREC_DETECT_DNN_MODEL_TYPE, static_cast<GstPluginAPIFlags>(0));
   gst_type_mark_as_plugin_api(GST_TYPE_FACEREC_DETECT_DNN_UPDATES, static_cast<GstPluginAPIFlags>(0));

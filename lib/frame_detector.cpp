@@ -63,11 +63,16 @@ bool FrameDetector::due(cv::Size frame) const {
          frames_since_ + 1 >= static_cast<long long>(std::max(1, settings_.inference_interval));
 }
 
-FrameFaces FrameDetector::process(const cv::Mat& image, cv::Size frame) {
+void FrameDetector::set_carrier(std::unique_ptr<FaceCarrier> carrier) {
+  carrier_ = carrier ? std::move(carrier) : std::make_unique<HoldFaces>();
+  have_last_ = false;
+}
+
+FrameFaces FrameDetector::process(const cv::Mat& image, cv::Size frame, int64_t time) {
   FrameFaces out;
   if (!due(frame)) {
     ++frames_since_;
-    out.faces = carrier_->between(image, frame);
+    out.faces = carrier_->between(image, frame, time);
     out.fresh = false;
     return out;
   }
@@ -78,10 +83,11 @@ FrameFaces FrameDetector::process(const cv::Mat& image, cv::Size frame) {
     out.faces = to_frame(detector_->detect(image), image.size(), frame, settings_.min_face_size,
                          settings_.max_faces);
   } catch (...) {
-    carrier_->detected({}, image, frame);
+    std::vector<FrameFace> none;
+    carrier_->detected(none, image, frame, time);
     throw;
   }
-  carrier_->detected(out.faces, image, frame);
+  carrier_->detected(out.faces, image, frame, time);
   return out;
 }
 

@@ -29,6 +29,7 @@
 #include "facerec/enrolment.h"
 #include "facerec/landmarks.h"
 #include "facerec/models.h"
+#include "framesource.h"
 #include "videoframe.h"
 
 namespace {
@@ -892,6 +893,46 @@ GstBuffer* frame_buffer(const cv::Mat& bgr, GstVideoFormat fmt, int extra, GstVi
 // element converted the whole frame and resized the result. The two images agree closely
 // for the YUV formats (chroma is averaged before instead of after the conversion) and
 // exactly for packed RGB and GRAY8, at odd frame and processing sizes and padded strides.
+// A region of the frame converts to exactly the pixels of the whole frame's
+// conversion there, for every format, odd positions and sizes, padded strides.
+GST_START_TEST(test_region_conversion) {
+  const cv::Mat photo = load_image(kImages[1].file);
+  for (const cv::Size sz : {cv::Size(333, 187), cv::Size(640, 360), cv::Size(7, 5)}) {
+    cv::Mat img;
+    cv::resize(photo, img, sz, 0, 0, cv::INTER_AREA);
+    for (GstVideoFormat fmt : {GST_VIDEO_FORMAT_I420, GST_VIDEO_FORMAT_NV12, GST_VIDEO_FORMAT_YUY2,
+                               GST_VIDEO_FORMAT_RGBx, GST_VIDEO_FORMAT_xBGR, GST_VIDEO_FORMAT_RGB,
+                               GST_VIDEO_FORMAT_GRAY8, GST_VIDEO_FORMAT_BGR}) {
+      for (int extra : {0, 52}) {
+        GstVideoInfo info;
+        GstBuffer* buf = frame_buffer(img, fmt, extra, &info);
+        GstVideoFrame f;
+        fail_unless(gst_video_frame_map(&f, &info, buf, GST_MAP_READ));
+        const cv::Mat whole = gstfacerec::frame_to_bgr(&f).clone();
+        for (const cv::Rect r : {cv::Rect(1, 1, 5, 3), cv::Rect(3, 2, 4, 3), cv::Rect(0, 0, 2, 2),
+                                 cv::Rect(sz.width - 3, sz.height - 3, 3, 3), cv::Rect(101, 33, 77, 91),
+                                 cv::Rect(-10, -10, 30, 30), cv::Rect(sz.width - 20, 5, 50, 50)}) {
+          const cv::Rect in = r & cv::Rect(cv::Point(0, 0), sz);
+          const cv::Mat region = gstfacerec::frame_region_bgr(&f, r);
+          const std::string what = std::string(gst_video_format_to_string(fmt)) + " " + std::to_string(sz.width) +
+                                   "x" + std::to_string(sz.height) + (extra ? " padded" : "") + " region " +
+                                   std::to_string(r.x) + "," + std::to_string(r.y);
+          if (in.empty()) {
+            fail_unless(region.empty(), "%s: not empty", what.c_str());
+            continue;
+          }
+          fail_unless(region.type() == CV_8UC3 && region.size() == in.size(), "%s: wrong size", what.c_str());
+          fail_unless(cv::norm(region, whole(in), cv::NORM_INF) == 0, "%s: differs by %.0f", what.c_str(),
+                      cv::norm(region, whole(in), cv::NORM_INF));
+        }
+        gst_video_frame_unmap(&f);
+        gst_buffer_unref(buf);
+      }
+    }
+  }
+}
+GST_END_TEST;
+
 GST_START_TEST(test_scaled_conversion) {
   const cv::Mat photo = load_image(kImages[1].file);
   const cv::Size sizes[][2] = {{{1280, 720}, {640, 360}}, {{433, 431}, {145, 144}},
@@ -1191,6 +1232,7 @@ static Suite* facedetect_suite(void) {
   tcase_add_test(tc, test_model_swap_while_playing);
   tcase_add_test(tc, test_padded_stride);
   tcase_add_test(tc, test_scaled_conversion);
+  tcase_add_test(tc, test_region_conversion);
   tcase_add_test(tc, test_videoscale_downstream);
   tcase_add_test(tc, test_box_only_rois_get_landmarks);
   return s;

@@ -353,11 +353,11 @@ GST_END_TEST;
 class ShiftCarrier final : public facerec::FaceCarrier {
  public:
   bool needs_image() const override { return true; }
-  void detected(const std::vector<FrameFace>& faces, const cv::Mat& img, cv::Size) override {
+  void detected(std::vector<FrameFace>& faces, const cv::Mat& img, cv::Size, int64_t) override {
     faces_ = faces;
     fail_if(img.empty());
   }
-  std::vector<FrameFace> between(const cv::Mat& img, cv::Size) override {
+  std::vector<FrameFace> between(const cv::Mat& img, cv::Size, int64_t) override {
     fail_if(img.empty(), "the carrier asked for the image");
     for (auto& f : faces_) f.box.x += 1;
     return faces_;

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -14,12 +15,21 @@
 
 namespace facerec {
 
+// The track a face belongs to (set by a tracking FaceCarrier; id 0: untracked).
+struct FrameTrack {
+  uint64_t id = 0;
+  int64_t first_time = -1;  // the caller's time of the track's first detection, -1 unknown
+  int64_t last_time = -1;   // ... of its latest detection
+  int age = 0;              // frames since its first detection
+};
+
 // A face in frame pixels, as facedetect-dnn attaches it.
 struct FrameFace {
   cv::Rect box;  // integer, inside the frame, width and height >= 1
   double confidence = 0.0;
   // types.h order, frame pixels (not clipped); placed from the box when the detector gave none
   std::array<cv::Point2d, kNumLandmarks> landmarks{};
+  FrameTrack track;
 };
 
 struct FrameDetectorSettings {
@@ -47,21 +57,22 @@ class FaceCarrier {
   virtual ~FaceCarrier() = default;
   // true: between() needs the frame (at processing size, 8-bit BGR) as well.
   virtual bool needs_image() const { return false; }
-  // The detector ran on this frame and found `faces`.
-  virtual void detected(const std::vector<FrameFace>& faces, const cv::Mat& image,
-                        cv::Size frame) = 0;
+  // The detector ran on this frame and found `faces` (it may annotate them, e.g. with
+  // their tracks). `time`: the caller's timestamp of the frame (-1 unknown).
+  virtual void detected(std::vector<FrameFace>& faces, const cv::Mat& image, cv::Size frame,
+                        int64_t time) = 0;
   // A frame without a detector run (same frame size as the last run): its faces. `image`
   // is empty unless needs_image().
-  virtual std::vector<FrameFace> between(const cv::Mat& image, cv::Size frame) = 0;
+  virtual std::vector<FrameFace> between(const cv::Mat& image, cv::Size frame, int64_t time) = 0;
   virtual void reset() = 0;
 };
 
 class HoldFaces final : public FaceCarrier {
  public:
-  void detected(const std::vector<FrameFace>& faces, const cv::Mat&, cv::Size) override {
+  void detected(std::vector<FrameFace>& faces, const cv::Mat&, cv::Size, int64_t) override {
     last_ = faces;
   }
-  std::vector<FrameFace> between(const cv::Mat&, cv::Size) override { return last_; }
+  std::vector<FrameFace> between(const cv::Mat&, cv::Size, int64_t) override { return last_; }
   void reset() override { last_.clear(); }
 
  private:
@@ -99,7 +110,11 @@ class FrameDetector {
   // One frame. image: the frame at processing_size(frame), 8-bit BGR; needed when
   // needs_image(frame), may be empty otherwise. If the detector throws, the frame counts
   // as a run that found nothing (the interval goes on) and the exception is rethrown.
-  FrameFaces process(const cv::Mat& image, cv::Size frame);
+  FrameFaces process(const cv::Mat& image, cv::Size frame, int64_t time = -1);
+
+  // Replaces the carrier (e.g. tracking switched on or off); the next frame is a run.
+  void set_carrier(std::unique_ptr<FaceCarrier> carrier);
+  const FaceCarrier& carrier() const { return *carrier_; }
 
   // Flush, seek, new stream, new caps: the next frame is a detector run.
   void reset();

@@ -1,0 +1,37 @@
+// gst-facerec: facerec::FrameSource over a mapped GstVideoFrame: lib/ asks for a
+// region or a scaled copy and only that much of the frame is converted.
+#pragma once
+
+#include <gst/video/video.h>
+
+#include "facerec/frame_source.h"
+#include "videoframe.h"
+
+namespace gstfacerec {
+
+// 8-bit BGR of `rect` of the frame (clipped to it; empty when nothing is left), for
+// every analysis format: only the region's pixels are read and converted (YUV
+// regions start on even coordinates where the chroma needs it).
+cv::Mat frame_region_bgr(const GstVideoFrame* frame, const cv::Rect& rect);
+
+// 8-bit gray of the frame scaled to `size`: the luma plane itself for I420, NV12
+// and GRAY8 (no colour conversion), else from frame_to_bgr_scaled().
+cv::Mat frame_to_gray_scaled(const GstVideoFrame* frame, cv::Size size, ScaleScratch& scratch);
+
+class VideoFrameSource final : public facerec::FrameSource {
+ public:
+  // frame: mapped for the lifetime of this object; scratch: reused between frames.
+  VideoFrameSource(const GstVideoFrame* frame, ScaleScratch& scratch) : frame_(frame), scratch_(scratch) {}
+  cv::Size size() const override {
+    return {GST_VIDEO_FRAME_WIDTH(frame_), GST_VIDEO_FRAME_HEIGHT(frame_)};
+  }
+  cv::Mat bgr_region(const cv::Rect& rect) override { return frame_region_bgr(frame_, rect); }
+  cv::Mat bgr_scaled(const cv::Size& s) override { return frame_to_bgr_scaled(frame_, s, scratch_); }
+  cv::Mat gray_scaled(const cv::Size& s) override { return frame_to_gray_scaled(frame_, s, scratch_); }
+
+ private:
+  const GstVideoFrame* frame_;
+  ScaleScratch& scratch_;
+};
+
+}  // namespace gstfacerec
