@@ -258,11 +258,35 @@ void StreamSource::on_event(GstEvent* event) {
 
 void StreamSource::reset() {
   looked_up_ = false;
+  last_ = nullptr;
   uri_.clear();
   tag_location_.clear();
 }
 
 const char* StreamSource::resolve(GstElement* element, GstPad* sinkpad, const char* property) {
+  from_property_ = property != nullptr;
+  last_ = resolve_uncached(element, sinkpad, property);
+  return last_;
+}
+
+std::string StreamSource::topic_name() const {
+  if (last_ == nullptr) return "";
+  if (from_property_ || last_ != uri_.c_str()) return last_;
+  std::string name;
+  if (GUri* uri = g_uri_parse(last_, G_URI_FLAGS_NONE, nullptr)) {
+    const std::string path = g_uri_get_path(uri);
+    const size_t end = path.find_last_not_of('/');
+    if (end != std::string::npos) {
+      const size_t slash = path.find_last_of('/', end);
+      name = path.substr(slash == std::string::npos ? 0 : slash + 1, end - (slash == std::string::npos ? 0 : slash + 1) + 1);
+    }
+    if (name.empty() && g_uri_get_host(uri)) name = g_uri_get_host(uri);
+    g_uri_unref(uri);
+  }
+  return name.empty() ? last_ : name;
+}
+
+const char* StreamSource::resolve_uncached(GstElement* element, GstPad* sinkpad, const char* property) {
   if (property) {
     value_ = property;
     return value_.c_str();

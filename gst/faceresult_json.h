@@ -59,11 +59,17 @@ class StreamSource {
   // The source for the next line; nullptr when none is known. `property` is the
   // element's `source` (nullptr: unset). Valid until the next call.
   const char* resolve(GstElement* element, GstPad* sinkpad, const char* property);
+  // The stream's name in MQTT topics, after resolve(): the property as it is, else
+  // the last part of the URI's path ("rtsp://cam/live" -> "live", "file:///v/a.mp4"
+  // -> "a.mp4"), else the URI's host, else the location tag; "" when none.
+  std::string topic_name() const;
   void reset();
 
  private:
-  bool looked_up_ = false;
+  bool looked_up_ = false, from_property_ = false;
   std::string uri_, tag_location_, value_;
+  const char* last_ = nullptr;  // what resolve() returned last
+  const char* resolve_uncached(GstElement* element, GstPad* sinkpad, const char* property);
 };
 
 }  // namespace gstfacerec
