@@ -26,6 +26,9 @@ constexpr size_t kMaxInFlight = 64;
 // Reconnect delays: min * (attempt)^2 (libmosquitto's "exponential" backoff), capped.
 constexpr unsigned kReconnectMinS = 1, kReconnectMaxS = 30;
 
+// Drop reports while dropping: at most one a second.
+constexpr std::chrono::seconds kDropReportInterval(1);
+
 int parse_port(const std::string& s, const std::string& address) {
   if (s.empty() || s.size() > 5 || s.find_first_not_of("0123456789") != std::string::npos)
     throw Error("", "bad port \"" + s + "\" in MQTT address \"" + address + "\": " + kAddressForms);
@@ -148,6 +151,7 @@ MqttPublisher::MqttPublisher(MqttOptions options, Callbacks callbacks)
   mosquitto_connect_callback_set(mosq_, &MqttPublisher::on_connect);
   mosquitto_disconnect_callback_set(mosq_, &MqttPublisher::on_disconnect);
   mosquitto_publish_callback_set(mosq_, &MqttPublisher::on_publish);
+  mosquitto_log_callback_set(mosq_, &MqttPublisher::on_log);
   mosquitto_reconnect_delay_set(mosq_, kReconnectMinS, kReconnectMaxS, true);
   if (!opts_.username.empty())
     mosquitto_username_pw_set(mosq_, opts_.username.c_str(), opts_.password.empty() ? nullptr : opts_.password.c_str());
@@ -190,10 +194,10 @@ MqttPublisher::Start MqttPublisher::start(std::chrono::milliseconds timeout, std
   if (lrc != MOSQ_ERR_SUCCESS) throw Error("", std::string("cannot start the MQTT thread: ") + mosquitto_strerror(lrc));
   loop_started_ = true;
   const int rc = mosquitto_connect_async(mosq_, a.host.c_str(), a.port, opts_.keepalive_s);
-  if (rc != MOSQ_ERR_SUCCESS) {  // refused at once, unknown host: the thread retries with backoff
+  if (rc != MOSQ_ERR_SUCCESS) {  // refused at once, unknown host, TLS: the thread retries with backoff
     std::lock_guard<std::mutex> lk(mu_);
+    if (!answered_) answer_ = rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : sentence(mosquitto_strerror(rc));
     answered_ = true;
-    answer_ = rc == MOSQ_ERR_ERRNO ? std::strerror(errno) : sentence(mosquitto_strerror(rc));
   }
   std::unique_lock<std::mutex> lk(mu_);
   cv_.wait_for(lk, timeout, [this] { return answered_; });
@@ -202,11 +206,69 @@ MqttPublisher::Start MqttPublisher::start(std::chrono::milliseconds timeout, std
   return refused_ ? Start::Refused : Start::NoAnswer;
 }
 
+bool MqttPublisher::drop_report_due(bool reconnected, bool* first) {
+  const auto now = std::chrono::steady_clock::now();
+  *first = !reconnected && !dropping_;
+  const bool due = reconnected ? dropped_ != drops_reported_  // what the last report missed
+                               : *first || now - last_drop_report_ >= kDropReportInterval;
+  dropping_ = !reconnected;
+  if (due) {
+    drops_reported_ = dropped_;
+    last_drop_report_ = now;
+  }
+  return due;
+}
+
+// A refusal that is no CONNACK: the broker's certificate or name does not verify.
+void MqttPublisher::refuse(const std::string& reason) {
+  bool first;
+  {
+    std::lock_guard<std::mutex> lk(mu_);
+    first = !answered_;
+    if (first) {
+      answered_ = refused_ = true;
+      answer_ = reason;
+    }
+  }
+  cv_.notify_all();
+  if (!first && cb_.refused) cb_.refused(reason);
+}
+
+// libmosquitto reports TLS failures only in its log ("Error: host name verification
+// failed." then "OpenSSL Error[0]: ...certificate verify failed"); they are refusals:
+// the configuration (ca-file, address) must change, waiting does not help.
+void MqttPublisher::on_log(struct mosquitto*, void* obj, int level, const char* text) {
+  auto* self = static_cast<MqttPublisher*>(obj);
+  if (level != MOSQ_LOG_ERR || text == nullptr) return;
+  const std::string t = text;
+  if (t.find("verification failed") != std::string::npos) {
+    std::lock_guard<std::mutex> lk(self->mu_);
+    self->tls_detail_ = sentence(t.rfind("Error: ", 0) == 0 ? t.substr(7) : t);
+    return;
+  }
+  if (t.rfind("OpenSSL Error", 0) != 0) return;
+  std::string detail;
+  {
+    std::lock_guard<std::mutex> lk(self->mu_);
+    detail.swap(self->tls_detail_);
+  }
+  const size_t colon = t.rfind(':');
+  self->refuse("TLS: " + (detail.empty() ? "" : detail + ", ") +
+               (colon != std::string::npos ? t.substr(colon + 1) : t));
+}
+
 void MqttPublisher::on_connect(struct mosquitto*, void* obj, int rc) {
   auto* self = static_cast<MqttPublisher*>(obj);
   const std::string reason = rc == 0 ? "" : sentence(mosquitto_connack_string(rc));
+  bool report = false, first = false;
+  uint64_t total = 0;
   {
     std::lock_guard<std::mutex> lk(self->mu_);
+    if (rc == 0) {
+      report = self->drop_report_due(true, &first);
+      total = self->dropped_;
+    }
+    self->tls_detail_.clear();
     self->connected_ = rc == 0;
     // libmosquitto re-sends the unacknowledged messages only after this callback
     // returns: newer ones wait until those are acknowledged, or they would overtake
@@ -219,6 +281,7 @@ void MqttPublisher::on_connect(struct mosquitto*, void* obj, int rc) {
   }
   self->cv_.notify_all();
   if (rc == 0) {
+    if (report && self->cb_.dropped) self->cb_.dropped(total, false);
     if (self->cb_.connected) self->cb_.connected();
     self->drain();
   } else if (self->cb_.refused) {
@@ -259,6 +322,8 @@ void MqttPublisher::on_publish(struct mosquitto*, void* obj, int) {
 
 size_t MqttPublisher::publish(std::string topic, std::string payload) {
   size_t dropped = 0;
+  bool report = false, first = false;
+  uint64_t total = 0;
   {
     std::lock_guard<std::mutex> lk(mu_);
     queue_.push_back(Message{std::move(topic), std::move(payload)});
@@ -267,7 +332,10 @@ size_t MqttPublisher::publish(std::string topic, std::string payload) {
       ++dropped;
     }
     dropped_ += dropped;
+    if (dropped > 0) report = drop_report_due(false, &first);
+    total = dropped_;
   }
+  if (report && cb_.dropped) cb_.dropped(total, first);
   drain();
   return dropped;
 }

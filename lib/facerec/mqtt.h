@@ -59,7 +59,11 @@ class MqttPublisher {
   struct Callbacks {  // called on libmosquitto's thread; may be empty
     std::function<void()> connected;
     std::function<void(const std::string& reason)> disconnected;
-    std::function<void(const std::string& reason)> refused;  // CONNACK refused
+    std::function<void(const std::string& reason)> refused;  // CONNACK refused, TLS failure
+    // Drops so far (`total`): at the first drop since the last connection (`first`),
+    // then at most once a second while dropping, and once more when reconnected.
+    // Called on the thread that publishes, or libmosquitto's (reconnect).
+    std::function<void(uint64_t total, bool first)> dropped;
   };
   enum class Start { Connected, Refused, NoAnswer };
   struct Stats {
@@ -78,7 +82,8 @@ class MqttPublisher {
   MqttPublisher& operator=(const MqttPublisher&) = delete;
 
   // Starts connecting on libmosquitto's thread and waits at most `timeout` for the
-  // broker's first answer. Refused: `reason` says why (wrong credentials, ...);
+  // broker's first answer. Refused: `reason` says why (wrong credentials, not
+  // authorised, the broker's certificate or name does not verify);
   // NoAnswer: unreachable or silent, `reason` says what happened; the thread keeps
   // trying either way until destruction.
   Start start(std::chrono::milliseconds timeout, std::string* reason);
@@ -99,7 +104,11 @@ class MqttPublisher {
   static void on_connect(struct mosquitto*, void* self, int rc);
   static void on_disconnect(struct mosquitto*, void* self, int rc);
   static void on_publish(struct mosquitto*, void* self, int mid);
+  static void on_log(struct mosquitto*, void* self, int level, const char* text);
+  void refuse(const std::string& reason);
   void drain();
+  // Whether to call cb_.dropped now (mu_ held); updates the report state.
+  bool drop_report_due(bool reconnected, bool* first);
 
   MqttOptions opts_;
   Callbacks cb_;
@@ -114,9 +123,13 @@ class MqttPublisher {
   uint64_t delivered_ = 0, dropped_ = 0;
   bool connected_ = false;
   bool resending_ = false;  // reconnected with messages in flight: hold newer ones
+  bool dropping_ = false;   // dropped since the last connection
+  uint64_t drops_reported_ = 0;
+  std::chrono::steady_clock::time_point last_drop_report_;
   bool answered_ = false;  // the first connection attempt ended (either way)
   bool refused_ = false;
   std::string answer_;
+  std::string tls_detail_;  // libmosquitto's last TLS error detail (host name check)
 };
 
 }  // namespace facerec
