@@ -208,6 +208,7 @@ void expect_same_event(const GstStructure* s, const Json& j, const std::string& 
 // Unique payloads by topic kind: results by frame number, events by their text.
 struct Received {
   std::map<gint64, std::string> results;  // frame -> payload
+  std::vector<gint64> result_order;       // frames in order of first arrival
   std::vector<std::string> events;        // arrival order, duplicates removed
   std::vector<std::string> event_topics;
   int duplicates = 0;
@@ -222,9 +223,9 @@ Received collect(const std::vector<testutil::Subscriber::Message>& msgs) {
       continue;
     }
     const Json j = Json::parse(m.payload);
-    if (j.get("frame"))
-      r.results[j.at("frame").integer()] = m.payload;
-    else {
+    if (j.get("frame")) {
+      if (r.results.emplace(j.at("frame").integer(), m.payload).second) r.result_order.push_back(j.at("frame").integer());
+    } else {
       r.events.push_back(m.payload);
       r.event_topics.push_back(m.topic);
     }
@@ -443,6 +444,8 @@ static void broker_restart_run(guint queue_size, Run& r, Received& got) {
   got = collect(sub.messages());
   g_print("%d frames + %zu events published; %zu results + %zu events arrived (%d duplicates), dropped %" G_GUINT64_FORMAT
           "\n", r.frames, r.events.size(), got.results.size(), got.events.size(), got.duplicates, r.dropped);
+  // in order: messages in flight at the break are re-sent before newer ones
+  fail_unless(std::is_sorted(got.result_order.begin(), got.result_order.end()), "results arrived out of order");
   // the outage was seen mid-stream
   const auto& pm = r.pub_messages;
   const auto disc = std::find(pm.begin(), pm.end(), "facepublish-disconnected");
@@ -479,6 +482,31 @@ GST_START_TEST(test_broker_restart_small_queue) {
   fail_unless(testutil::contains(r.warning_text, "queue is full"));
   // the oldest were dropped: the last frame arrived
   fail_unless(got.results.rbegin()->first == r.frames - 1);
+}
+GST_END_TEST;
+
+// A file pipeline ends while the broker is down; it comes up 1 s later: the EOS
+// flush waits for it, so every message is delivered (none lost at stop).
+GST_START_TEST(test_eos_flush_waits_for_broker) {
+  if (!testutil::require_mosquitto()) return;
+  testutil::Broker::Options bo;
+  bo.persistence = true;
+  testutil::Broker broker(bo);
+  testutil::Subscriber sub(broker.port(), "facerec/#", /*persistent=*/true);
+  broker.stop();  // the subscriber's session stays in the broker's file
+  std::thread later([&broker] {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    broker.start();
+  });
+  guint64 dropped = 0;
+  const guint64 delivered = run_to_eos("videotestsrc num-buffers=20 ! facepublish name=p what=results "
+                                       "connect-timeout=200 flush-timeout=30000 address=" + broker.address() +
+                                       " ! fakesink", &dropped);
+  later.join();
+  g_print("delivered %" G_GUINT64_FORMAT ", dropped %" G_GUINT64_FORMAT "\n", delivered, dropped);
+  fail_unless_equals_uint64(delivered, 20);
+  fail_unless_equals_uint64(dropped, 0);
+  fail_unless(sub.wait_for([](const auto& m) { return collect(m).results.size() == 20; }, std::chrono::seconds(20)));
 }
 GST_END_TEST;
 
@@ -605,6 +633,7 @@ static Suite* facepublish_suite(void) {
   tcase_add_test(tc, test_events_and_results_match);
   tcase_add_test(tc, test_broker_restart_nothing_lost);
   tcase_add_test(tc, test_broker_restart_small_queue);
+  tcase_add_test(tc, test_eos_flush_waits_for_broker);
   tcase_add_test(tc, test_wrong_password);
   tcase_add_test(tc, test_tls);
   tcase_add_test(tc, test_bad_settings);
