@@ -13,6 +13,8 @@ GType gst_facerec_detect_dnn_get_type(void);
 GType gst_facerec_recognize_get_type(void);
 GType gst_facerec_overlay_get_type(void);
 GType gst_facerec_export_get_type(void);
+GType gst_facerec_publish_get_type(void);
+GType gst_facerec_publish_what_get_type(void);  // facepublish "what" flags
 GType gst_facerec_detect_dnn_model_type_get_type(void);
 GType gst_facerec_detect_dnn_updates_get_type(void);  // facedetect-dnn "updates" enum
 

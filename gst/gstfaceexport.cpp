@@ -1,13 +1,14 @@
 // gst-facerec: faceexport, writes the faces of every buffer as JSON Lines.
 //
-// One line (one JSON object) per buffer, schema in docs/faceexport.schema.json:
-//   {"frame": 0, "pts": 0, "source": "file:///in.mp4", "width": 640, "height": 480,
-//    "faces": [{"box": {"x": 10, "y": 20, "width": 64, "height": 64},
-//               "box_normalized": {"x": 0.015625, "y": 0.0416667, "width": 0.1,
-//                                  "height": 0.133333},
-//               "confidence": 0.98, "landmarks": [[30.5, 40], ...5 points],
-//               "name": "Ann", "label_id": 0, "score": 0.91, "distance": 0.41,
-//               "track_id": null}]}
+// One line (one JSON object) per buffer, schema in docs/faceexport.schema.json,
+// built and written by json-glib (faceresult_json.h, shared with facepublish):
+//   {"frame":0,"pts":0,"source":"file:///in.mp4","width":640,"height":480,
+//    "faces":[{"box":{"x":10,"y":20,"width":64,"height":64},
+//              "box_normalized":{"x":0.015625,"y":0.041666666666666664,"width":0.1,
+//                                "height":0.13333333333333333},
+//              "confidence":0.98,"landmarks":[[30.5,40.0],...5 points],
+//              "name":"Ann","label_id":0,"score":0.91,"distance":0.41,
+//              "track_id":null}]}
 //  - "frame": 0-based count of the buffers written in this run (restarts at 0
 //    every time the element starts, also with append=true);
 //  - "pts": buffer PTS in nanoseconds, null when unknown;
@@ -31,11 +32,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
-#include <cmath>
-#include <cstdio>
-#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -47,7 +44,7 @@
 #include <glib/gstdio.h>
 
 #include "elements.h"
-#include "facemeta.h"
+#include "faceresult_json.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_facerec_export_debug);
 #define GST_CAT_DEFAULT gst_facerec_export_debug
@@ -72,11 +69,13 @@ struct State {
   std::string path;
   guint64 frame = 0;
   int width = 0, height = 0;  // from the caps, 0 when unknown
-  bool source_looked_up = false;  // URI query done for the current stream
-  std::string upstream_uri;       // from the URI query
-  std::string tag_location;       // from a "location" tag
+  gstfacerec::StreamSource source;
+  JsonGenerator* gen = json_generator_new();
+  GString* line = g_string_sized_new(4096);  // reused: one allocation per run
   ~State() {
     if (fd >= 0) close(fd);
+    g_object_unref(gen);
+    g_string_free(line, TRUE);
   }
 };
 
@@ -85,89 +84,11 @@ struct Private {
   std::unique_ptr<State> state;
 };
 
-void append_json_string(std::string& out, const char* s) {
-  out += '"';
-  for (const unsigned char* p = reinterpret_cast<const unsigned char*>(s); *p; ++p) {
-    const unsigned char c = *p;
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);  // UTF-8 passes through
-        }
-    }
-  }
-  out += '"';
-}
-
-// A JSON number ("%.6g", locale independent), null when not finite.
-void append_json_double(std::string& out, double v, const char* fmt = "%.6g") {
-  if (!std::isfinite(v)) {
-    out += "null";
-    return;
-  }
-  char buf[G_ASCII_DTOSTR_BUF_SIZE];
-  g_ascii_formatd(buf, sizeof buf, fmt, v);
-  out += buf;
-}
-
-// The "id" of a "tracking" / "object_id" params structure as JSON, or "null".
-std::string track_id_json(GstVideoRegionOfInterestMeta* roi) {
-  for (const char* name : {"tracking", "object_id"}) {
-    GstStructure* s = gst_video_region_of_interest_meta_get_param(roi, name);
-    if (s == nullptr) continue;
-    const GValue* v = gst_structure_get_value(s, "id");
-    if (v == nullptr) continue;
-    if (G_VALUE_HOLDS_INT(v)) return std::to_string(g_value_get_int(v));
-    if (G_VALUE_HOLDS_UINT(v)) return std::to_string(g_value_get_uint(v));
-    if (G_VALUE_HOLDS_INT64(v)) return std::to_string(g_value_get_int64(v));
-    if (G_VALUE_HOLDS_UINT64(v)) return std::to_string(g_value_get_uint64(v));
-    if (G_VALUE_HOLDS_STRING(v) && g_value_get_string(v) != nullptr) {
-      std::string out;
-      append_json_string(out, g_value_get_string(v));
-      return out;
-    }
-  }
-  return "null";
-}
-
-// {"x": .., "y": .., "width": .., "height": ..} of the box clipped to the frame,
-// divided by the frame size.
-void append_box_normalized(std::string& out, const GstVideoRegionOfInterestMeta* roi, int fw,
-                           int fh) {
-  if (fw <= 0 || fh <= 0) {
-    out += "null";
-    return;
-  }
-  const double x0 = std::min<double>(roi->x, fw), y0 = std::min<double>(roi->y, fh);
-  const double x1 = std::min<double>(static_cast<double>(roi->x) + roi->w, fw);
-  const double y1 = std::min<double>(static_cast<double>(roi->y) + roi->h, fh);
-  out += "{\"x\": ";
-  append_json_double(out, x0 / fw);
-  out += ", \"y\": ";
-  append_json_double(out, y0 / fh);
-  out += ", \"width\": ";
-  append_json_double(out, (x1 - x0) / fw);
-  out += ", \"height\": ";
-  append_json_double(out, (y1 - y0) / fh);
-  out += "}";
-}
-
 // Writes all of `data` (one write(2) for a regular file); false on error.
-bool write_all(int fd, const std::string& data) {
+bool write_all(int fd, const GString* data) {
   size_t done = 0;
-  while (done < data.size()) {
-    const ssize_t n = write(fd, data.data() + done, data.size() - done);
+  while (done < data->len) {
+    const ssize_t n = write(fd, data->str + done, data->len - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return false;
@@ -295,60 +216,8 @@ static gboolean gst_facerec_export_set_caps(GstBaseTransform* trans, GstCaps* in
 static gboolean gst_facerec_export_sink_event(GstBaseTransform* trans, GstEvent* event) {
   GstFaceExport* self = GST_FACEREC_EXPORT(trans);
   State* st = self->priv->state.get();
-  if (st != nullptr) {
-    switch (GST_EVENT_TYPE(event)) {
-      case GST_EVENT_STREAM_START:
-        // a new stream may come from elsewhere: look the URI up again
-        st->source_looked_up = false;
-        st->upstream_uri.clear();
-        st->tag_location.clear();
-        break;
-      case GST_EVENT_TAG: {
-        GstTagList* tags = nullptr;
-        gst_event_parse_tag(event, &tags);
-        gchar* loc = nullptr;
-        if (tags && gst_tag_list_get_string(tags, GST_TAG_LOCATION, &loc) && loc) {
-          st->tag_location = loc;
-        }
-        g_free(loc);
-        break;
-      }
-      default: break;
-    }
-  }
+  if (st != nullptr) st->source.on_event(event);
   return GST_BASE_TRANSFORM_CLASS(gst_facerec_export_parent_class)->sink_event(trans, event);
-}
-
-// The "source" value of a line: property, upstream URI, location tag, or null.
-static std::string source_json(GstFaceExport* self, State* st) {
-  GST_OBJECT_LOCK(self);
-  const bool has = self->priv->settings.has_source;
-  const std::string prop = self->priv->settings.source;
-  GST_OBJECT_UNLOCK(self);
-  std::string out;
-  if (has) {
-    append_json_string(out, prop.c_str());
-    return out;
-  }
-  if (!st->source_looked_up) {
-    st->source_looked_up = true;
-    GstQuery* q = gst_query_new_uri();
-    if (gst_pad_peer_query(GST_BASE_TRANSFORM_SINK_PAD(self), q)) {
-      gchar* uri = nullptr;
-      gst_query_parse_uri(q, &uri);
-      if (uri) st->upstream_uri = uri;
-      g_free(uri);
-    }
-    gst_query_unref(q);
-    GST_DEBUG_OBJECT(self, "upstream URI: '%s'", st->upstream_uri.c_str());
-  }
-  if (!st->upstream_uri.empty())
-    append_json_string(out, st->upstream_uri.c_str());
-  else if (!st->tag_location.empty())
-    append_json_string(out, st->tag_location.c_str());
-  else
-    out = "null";
-  return out;
 }
 
 static GstFlowReturn gst_facerec_export_transform_ip(GstBaseTransform* trans, GstBuffer* buf) {
@@ -361,100 +230,20 @@ static GstFlowReturn gst_facerec_export_transform_ip(GstBaseTransform* trans, Gs
   }
   GST_OBJECT_LOCK(self);
   const bool embeddings = self->priv->settings.embeddings;
+  const bool has_source = self->priv->settings.has_source;
+  const std::string source = self->priv->settings.source;
   GST_OBJECT_UNLOCK(self);
 
-  std::string line;
-  line.reserve(embeddings ? 2048 : 512);
-  line += "{\"frame\": ";
-  line += std::to_string(st->frame);
-  line += ", \"pts\": ";
-  if (GST_BUFFER_PTS_IS_VALID(buf))
-    line += std::to_string(GST_BUFFER_PTS(buf));
-  else
-    line += "null";
-  line += ", \"source\": " + source_json(self, st);
-  line += ", \"width\": " + (st->width > 0 ? std::to_string(st->width) : std::string("null"));
-  line += ", \"height\": " + (st->height > 0 ? std::to_string(st->height) : std::string("null"));
-  line += ", \"faces\": [";
-
-  bool first = true;
-  gpointer iter = nullptr;
-  while (GstVideoRegionOfInterestMeta* roi = gst_buffer_iterate_facerec_faces(buf, &iter)) {
-    if (!first) line += ", ";
-    first = false;
-    line += "{\"box\": {\"x\": " + std::to_string(roi->x) + ", \"y\": " + std::to_string(roi->y) +
-            ", \"width\": " + std::to_string(roi->w) + ", \"height\": " + std::to_string(roi->h) +
-            "}, \"box_normalized\": ";
-    append_box_normalized(line, roi, st->width, st->height);
-
-    gdouble conf = 0.0;
-    gdouble lm[2 * GST_FACEREC_NUM_LANDMARKS];
-    const bool detected = gst_facerec_roi_get_detection(roi, &conf, lm);
-    line += ", \"confidence\": ";
-    if (detected)
-      append_json_double(line, conf);
-    else
-      line += "null";
-    line += ", \"landmarks\": ";
-    bool lm_ok = detected;
-    for (int i = 0; lm_ok && i < 2 * GST_FACEREC_NUM_LANDMARKS; ++i) lm_ok = std::isfinite(lm[i]);
-    if (lm_ok) {
-      line += "[";
-      for (int i = 0; i < GST_FACEREC_NUM_LANDMARKS; ++i) {
-        line += i ? ", [" : "[";
-        append_json_double(line, lm[2 * i], "%.2f");
-        line += ", ";
-        append_json_double(line, lm[2 * i + 1], "%.2f");
-        line += "]";
-      }
-      line += "]";
-    } else {
-      line += "null";
-    }
-
-    const gchar* label = nullptr;
-    gint label_id = -1;
-    gdouble score = 0.0, distance = 0.0;
-    const bool recognised =
-        gst_facerec_roi_get_recognition(roi, &label, &label_id, &score, &distance);
-    line += ", \"name\": ";
-    if (recognised && label != nullptr)
-      append_json_string(line, label);
-    else
-      line += "null";
-    line += ", \"label_id\": ";
-    line += recognised ? std::to_string(label_id) : std::string("null");
-    line += ", \"score\": ";
-    if (recognised)
-      append_json_double(line, score);
-    else
-      line += "null";
-    line += ", \"distance\": ";
-    if (recognised)
-      append_json_double(line, distance);
-    else
-      line += "null";
-    line += ", \"track_id\": " + track_id_json(roi);
-    if (embeddings) {
-      line += ", \"embedding\": ";
-      GstFaceRecEmbeddingMeta* em = gst_buffer_get_facerec_embedding_meta(buf, roi->id);
-      if (em != nullptr && em->data != nullptr) {
-        line += "[";
-        for (guint i = 0; i < em->dim; ++i) {
-          if (i) line += ", ";
-          // 9 significant digits: the float round-trips
-          append_json_double(line, static_cast<double>(em->data[i]), "%.9g");
-        }
-        line += "]";
-      } else {
-        line += "null";
-      }
-    }
-    line += "}";
-  }
-  line += "]}\n";
-
-  if (!write_all(st->fd, line)) {
+  gstfacerec::ResultContext ctx;
+  ctx.frame = st->frame;
+  ctx.source = st->source.resolve(GST_ELEMENT(self), GST_BASE_TRANSFORM_SINK_PAD(self),
+                                  has_source ? source.c_str() : nullptr);
+  ctx.width = st->width;
+  ctx.height = st->height;
+  ctx.embeddings = embeddings;
+  g_string_truncate(st->line, 0);
+  gstfacerec::write_json(st->gen, gstfacerec::face_result_node(buf, ctx).get(), st->line, true);
+  if (!write_all(st->fd, st->line)) {
     const int err = errno;
     GST_ELEMENT_ERROR(self, RESOURCE, WRITE,
                       ("Could not write to file \"%s\": %s.", st->path.c_str(), g_strerror(err)),

@@ -4,7 +4,8 @@
 // embedded (all faces of a frame in one batch); a GstFaceRecEmbeddingMeta is
 // attached, and with a trained `model` a "recognition" param (see facemeta.h).
 //
-// Events (element messages, `events`=TRUE): "face-appeared" the first frame a
+// Events (element messages, `events`=TRUE; each also pushed downstream as a custom
+// event with the same structure, for facepublish): "face-appeared" the first frame a
 // person is named, "face-left" once they have not been named for
 // `leave-timeout` ms of running (playback) time, and at EOS / flush for
 // everyone still present; "unknown-face" at most once per `unknown-interval`
@@ -766,6 +767,10 @@ static GValue* box_value(GValue* v, const cv::Rect& box) {
 }
 
 static void post_event(GstFaceRecRecognize* self, GstStructure* s) {
+  // The same structure also goes downstream, in stream order, as a custom serialized
+  // event: elements cannot read the bus, and facepublish forwards these to MQTT.
+  gst_pad_push_event(GST_BASE_TRANSFORM_SRC_PAD(self),
+                     gst_event_new_custom(GST_EVENT_CUSTOM_DOWNSTREAM, gst_structure_copy(s)));
   gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
 }
 

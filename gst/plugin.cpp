@@ -1,4 +1,4 @@
-// gst-facerec: plugin entry point, registers the four elements.
+// gst-facerec: plugin entry point, registers the five elements.
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
@@ -77,6 +77,7 @@ static gboolean plugin_init(GstPlugin* plugin) {
   // face overlay) and the registry keeps only one feature per name.
   ok &= gst_element_register(plugin, GST_FACEREC_OVERLAY_ELEMENT, GST_RANK_NONE, gst_facerec_overlay_get_type());
   ok &= gst_element_register(plugin, "faceexport", GST_RANK_NONE, gst_facerec_export_get_type());
+  ok &= gst_element_register(plugin, "facepublish", GST_RANK_NONE, gst_facerec_publish_get_type());
   return ok;
 }
 

@@ -13,6 +13,10 @@ PKGS=(
   gstreamer1.0-rtsp libgstrtspserver-1.0-dev
   # computer vision and classification
   libopencv-dev libsvm-dev
+  # JSON (faceexport, facepublish, facerec-eval --json, the tests' reader)
+  libjson-glib-dev
+  # MQTT: facepublish's client library; the broker and clients its tests start
+  libmosquitto-dev mosquitto mosquitto-clients
   # build-time model conversion (Debian's python, not a virtualenv)
   python3 python3-onnx python3-numpy
   # model acquisition

@@ -29,5 +29,5 @@ gst-launch-1.0 -q rtspsrc location="$url" latency=100 protocols=tcp ! rtph264dep
   avdec_h264 ! videoconvert ! facedetect-dnn ! queue ! \
   facerecognize model="$out/people.model" ! faceexport location="$out/cam.jsonl" ! fakesink
 
-echo "frames: $(wc -l < "$out/cam.jsonl"), named webcam_person: $(grep -c '"name": "webcam_person"' "$out/cam.jsonl")"
+echo "frames: $(wc -l < "$out/cam.jsonl"), named webcam_person: $(grep -c '"name": *"webcam_person"' "$out/cam.jsonl")"
 echo "results: $out/cam.jsonl"

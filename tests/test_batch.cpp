@@ -108,7 +108,7 @@ GST_START_TEST(test_batch_folder) {
     std::string l;
     while (std::getline(is, l)) {
       ++lines;
-      if (l.find(std::string("\"name\": \"") + kPerson + "\"") != std::string::npos) ++named;
+      if (l.find(std::string("\"name\":\"") + kPerson + "\"") != std::string::npos) ++named;
     }
   }
   g_print("cap13: %d frames, %d named %s\n", lines, named, kPerson);

@@ -39,6 +39,7 @@
 #include <opencv2/videoio.hpp>
 
 #include "common.h"
+#include "jsonschema.h"
 #include "train.h"
 #include "facerec/classifier.h"
 #include "facerec/detector.h"
@@ -76,12 +77,17 @@ using testutil::run_command;
 
 using testutil::quote;
 
-// A number field of facerec-eval's JSON output ("key": value); -1 if absent.
+// A number field of facerec-eval's JSON output (json-glib parses it); -1 if absent
+// or not a number. Fails the test when the output is not one JSON object.
 double json_number(const std::string& js, const std::string& key) {
-  const std::regex re("\"" + key + "\": (-?[0-9.]+)");
-  std::smatch m;
-  if (!std::regex_search(js, m, re)) return -1.0;
-  return std::stod(m[1].str());
+  testutil::Json doc;
+  try {
+    doc = testutil::Json::parse(js);
+  } catch (const std::exception& e) {
+    fail("facerec-eval --json: %s\n%s", e.what(), js.c_str());
+  }
+  const testutil::Json v = doc.get(key);
+  return v && v.type() == testutil::Json::Number ? v.num() : -1.0;
 }
 
 // DATASET/<person>/<links to the first n images> for the given people.

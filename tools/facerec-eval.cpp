@@ -23,6 +23,7 @@
 #include <string>
 #include <vector>
 
+#include <json-glib/json-glib.h>
 #include <opencv2/core.hpp>
 
 #include "cli.h"
@@ -147,23 +148,6 @@ std::string fmt(double v, int prec = 3) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.*f", prec, v);
   return buf;
-}
-
-std::string json_str(const std::string& s) {
-  std::string o = "\"";
-  for (unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      o += '\\';
-      o += char(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      o += buf;
-    } else {
-      o += char(c);
-    }
-  }
-  return o + "\"";
 }
 
 struct Counts {
@@ -391,38 +375,75 @@ int run(const Args& a) {
                                  : thr_from_data   ? "chosen from the enrolment data"
                                                    : "default: too little enrolment data";
   if (a.json) {
-    std::ostringstream js;
-    js << "{\n";
-    js << "  \"dataset\": " << json_str(a.dataset) << ",\n";
-    js << "  \"unknowns_dir\": " << json_str(a.unknowns) << ",\n";
-    js << "  \"k\": " << a.k << ", \"n\": " << a.n << ", \"seed\": " << (a.has_seed ? std::to_string(a.seed) : "null")
-       << ",\n";
-    js << "  \"people\": " << labels.size() << ", \"people_left_out\": " << (people.size() - labels.size()) << ",\n";
-    js << "  \"enrolment_images\": " << samples.size() << ", \"enrolment_images_skipped\": " << enrol_skipped
-       << ",\n";
-    js << "  \"test_images\": " << n_test << ", \"test_no_face\": " << test_no_face
-       << ", \"test_failed\": " << test_unreadable << ",\n";
-    js << "  \"unknown_images\": " << n_unknown << ", \"unknown_no_face\": " << unknown_no_face << ",\n";
-    js << "  \"threshold\": " << fmt(thr, 4) << ", \"threshold_source\": " << json_str(thr_source) << ",\n";
-    js << "  \"closed_set_top1\": " << fmt(ratio(closed, n_test), 4)
-       << ", \"closed_set_top1_detected\": " << fmt(ratio(closed, tests.size()), 4)
-       << ", \"nearest_embedding_top1\": " << fmt(ratio(nn_correct, n_test), 4) << ",\n";
-    js << "  \"known_correct\": " << fmt(ratio(op.correct, n_test), 4)
-       << ", \"known_wrong\": " << fmt(ratio(op.wrong, n_test), 4)
-       << ", \"known_rejected\": " << fmt(ratio(op.rejected, n_test), 4)
-       << ", \"known_no_face\": " << fmt(ratio(test_no_face + test_unreadable, n_test), 4) << ",\n";
-    js << "  \"unknown_rejected\": " << fmt(ratio(unk_rejected, n_unknown), 4) << ",\n";
-    js << "  \"sweep\": [";
-    for (size_t i = 0; i < sweep.size(); ++i)
-      js << (i ? ", " : "") << "{\"threshold\": " << fmt(sweep[i].t, 2)
-         << ", \"known_correct\": " << fmt(ratio(sweep[i].c.correct, n_test), 4)
-         << ", \"known_wrong\": " << fmt(ratio(sweep[i].c.wrong, n_test), 4)
-         << ", \"unknown_rejected\": " << fmt(ratio(sweep[i].c.unknown_rejected + unknown_no_face, n_unknown), 4)
-         << "}";
-    js << "],\n";
-    js << "  \"cache_hits\": " << cache_hits << ", \"cache_misses\": " << cache_misses << ",\n";
-    js << "  \"seconds\": " << fmt(seconds, 1) << "\n}\n";
-    std::cout << js.str();
+    // json-glib writes it: one JSON object, pretty-printed; ratios unrounded
+    JsonBuilder* b = json_builder_new();
+    auto num = [b](const char* k, double v) {
+      json_builder_set_member_name(b, k);
+      json_builder_add_double_value(b, std::isfinite(v) ? v : 0.0);
+    };
+    auto count = [b](const char* k, size_t v) {
+      json_builder_set_member_name(b, k);
+      json_builder_add_int_value(b, static_cast<gint64>(v));
+    };
+    auto str = [b](const char* k, const std::string& v) {
+      json_builder_set_member_name(b, k);
+      json_builder_add_string_value(b, v.c_str());
+    };
+    json_builder_begin_object(b);
+    str("dataset", a.dataset);
+    str("unknowns_dir", a.unknowns);
+    count("k", static_cast<size_t>(a.k));
+    count("n", static_cast<size_t>(a.n));
+    json_builder_set_member_name(b, "seed");
+    if (a.has_seed)
+      json_builder_add_int_value(b, static_cast<gint64>(a.seed));
+    else
+      json_builder_add_null_value(b);
+    count("people", labels.size());
+    count("people_left_out", people.size() - labels.size());
+    count("enrolment_images", samples.size());
+    count("enrolment_images_skipped", enrol_skipped);
+    count("test_images", n_test);
+    count("test_no_face", test_no_face);
+    count("test_failed", test_unreadable);
+    count("unknown_images", n_unknown);
+    count("unknown_no_face", unknown_no_face);
+    num("threshold", thr);
+    str("threshold_source", thr_source);
+    num("closed_set_top1", ratio(closed, n_test));
+    num("closed_set_top1_detected", ratio(closed, tests.size()));
+    num("nearest_embedding_top1", ratio(nn_correct, n_test));
+    num("known_correct", ratio(op.correct, n_test));
+    num("known_wrong", ratio(op.wrong, n_test));
+    num("known_rejected", ratio(op.rejected, n_test));
+    num("known_no_face", ratio(test_no_face + test_unreadable, n_test));
+    num("unknown_rejected", ratio(unk_rejected, n_unknown));
+    json_builder_set_member_name(b, "sweep");
+    json_builder_begin_array(b);
+    for (const auto& sw : sweep) {
+      json_builder_begin_object(b);
+      num("threshold", sw.t);
+      num("known_correct", ratio(sw.c.correct, n_test));
+      num("known_wrong", ratio(sw.c.wrong, n_test));
+      num("unknown_rejected", ratio(sw.c.unknown_rejected + unknown_no_face, n_unknown));
+      json_builder_end_object(b);
+    }
+    json_builder_end_array(b);
+    count("cache_hits", cache_hits);
+    count("cache_misses", cache_misses);
+    num("seconds", seconds);
+    json_builder_end_object(b);
+    JsonGenerator* gen = json_generator_new();
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_indent(gen, 2);
+    JsonNode* root = json_builder_get_root(b);
+    json_generator_set_root(gen, root);
+    gchar* text = json_generator_to_data(gen, nullptr);
+    std::cout << text << "\n";
+    g_free(text);
+    json_node_unref(root);
+    g_object_unref(gen);
+    g_object_unref(b);
     return 0;
   }
 
