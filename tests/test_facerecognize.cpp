@@ -7,6 +7,7 @@
 // cap13_edit2.mp4 (same person, another recording) is the test clip, its first
 // 10 s only.
 #include <algorithm>
+#include <map>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -136,6 +137,9 @@ struct FrameStats {
   int frames = 0;
   int with_face = 0;
   int named = 0;  // a face named kPerson
+  int fresh = 0;  // faces recognised (embedded and classified) on their frame
+  int embedded = 0;  // faces with an embedding meta
+  std::map<guint64, int> tracks;  // track id -> faces
   GstClockTime first_pts = GST_CLOCK_TIME_NONE, last_pts = GST_CLOCK_TIME_NONE;
 };
 
@@ -153,6 +157,10 @@ GstPadProbeReturn count_probe(GstPad*, GstPadProbeInfo* info, gpointer data) {
     if (gst_facerec_roi_get_recognition(roi, &label, nullptr, nullptr, nullptr) && label &&
         std::string(label) == kPerson)
       named = true;
+    st->fresh += gst_facerec_roi_recognition_is_fresh(roi) ? 1 : 0;
+    st->embedded += gst_buffer_get_facerec_embedding_meta(buf, roi->id) != nullptr ? 1 : 0;
+    guint64 id = 0;
+    if (gst_facerec_roi_get_tracking(roi, &id, nullptr, nullptr, nullptr)) st->tracks[id]++;
   }
   st->with_face += face ? 1 : 0;
   st->named += named ? 1 : 0;
@@ -194,10 +202,10 @@ struct RunResult {
 };
 
 // Runs the first 10 s of cap13_edit2.mp4 through facedetect-dnn ! facerecognize REC_PROPS.
-void run_clip(const std::string& rec_props, RunResult& r) {
+void run_clip(const std::string& rec_props, RunResult& r, const std::string& det_props = "") {
   const std::string desc = "filesrc location=" + testutil::testdata("video/cap13_edit2.mp4") +
                            " ! qtdemux ! h264parse ! avdec_h264 ! videoconvert name=conv ! "
-                           "facedetect-dnn ! facerecognize name=rec " +
+                           "facedetect-dnn " + det_props + " ! facerecognize name=rec " +
                            rec_props + " ! fakesink name=sink sync=false";
   GError* err = nullptr;
   GstElement* pipe = gst_parse_launch(desc.c_str(), &err);
@@ -363,8 +371,9 @@ GST_START_TEST(test_events_known_person) {
 }
 GST_END_TEST;
 
-// A model without the person: rate-limited unknown-face messages, crops that
-// facerec's detector finds a face in, max-unknown-crops honoured.
+// A model without the person, faces untracked: rate-limited unknown-face messages
+// (unknown people cannot be told apart), crops that facerec's detector finds a
+// face in, max-unknown-crops honoured.
 GST_START_TEST(test_unknown_faces_and_crops) {
   const Models& m = models();
   const std::string crops = temp_dir() + "/crops";
@@ -374,7 +383,7 @@ GST_START_TEST(test_unknown_faces_and_crops) {
   run_clip("model=" + m.lfw_only + " unknown-crops-dir=" + crops +
                " max-unknown-crops=" + std::to_string(kMaxCrops) +
                " unknown-interval=" + std::to_string(kIntervalMs),
-           r);
+           r, "tracking=false");
   const FrameStats& st = r.stats;
   const auto unknown = r.named("unknown-face");
   const double duration = static_cast<double>(st.last_pts - st.first_pts) / GST_SECOND;
@@ -412,11 +421,50 @@ GST_START_TEST(test_unknown_faces_and_crops) {
   RunResult r2;
   run_clip("model=" + m.lfw_only + " unknown-crops-dir=" + crops +
                " max-unknown-crops=" + std::to_string(kMaxCrops),
-           r2);
+           r2, "tracking=false");
   size_t n2 = 0;
   for (const auto& e : fs::directory_iterator(crops)) n2 += e.is_regular_file() ? 1 : 0;
   fail_unless_equals_int(n2, files.size());
   fs::remove_all(fs::path(crops).parent_path());
+  drop_models();
+}
+GST_END_TEST;
+
+// Tracked faces are recognised per track: the clip's one person keeps one track id,
+// is embedded on about 1 face-frame in reclassify-interval (new track, then every N
+// frames, plus a few frames where the face got markedly better), is named on every
+// frame in between (fresh=FALSE there) with its embedding attached, and a stranger's
+// track gives one unknown-face message, not one per second.
+GST_START_TEST(test_tracks_recognised_once) {
+  const Models& m = models();
+  for (int interval : {1, 5, 10}) {
+    RunResult r;
+    run_clip("model=" + m.with_person + " reclassify-interval=" + std::to_string(interval), r);
+    const FrameStats& st = r.stats;
+    int biggest = 0;
+    for (const auto& [id, n] : st.tracks) biggest = std::max(biggest, n);
+    g_print("reclassify-interval=%d: %d face-frames, %d embedded fresh (1 in %.1f), %zu track(s), the longest "
+            "%d face-frames, %d named\n",
+            interval, st.with_face, st.fresh, double(st.with_face) / std::max(1, st.fresh), st.tracks.size(), biggest,
+            st.named);
+    fail_unless(st.with_face >= 200);
+    fail_unless(biggest * 100 >= st.with_face * 98, "the person's track covers only %d of %d face-frames", biggest,
+                st.with_face);
+    fail_unless_equals_int(st.embedded, st.with_face);  // the track's last embedding on every frame
+    fail_unless(st.named * 10 >= st.with_face * 9, "named on %d of %d face-frames", st.named, st.with_face);
+    const int expected = (st.with_face + interval - 1) / interval;
+    fail_unless(st.fresh >= expected && st.fresh <= expected + st.with_face / 20 + 2,
+                "%d fresh recognitions for %d face-frames at reclassify-interval=%d", st.fresh, st.with_face, interval);
+    fail_unless_equals_int(r.named("face-appeared", kPerson).size(), 1);
+    fail_unless(gst_structure_has_field(r.named("face-appeared", kPerson)[0], "track-id"));
+  }
+  RunResult u;
+  run_clip("model=" + m.lfw_only + " unknown-interval=1000", u);
+  const auto unknown = u.named("unknown-face");
+  g_print("stranger: %zu unknown-face message(s), %zu track(s)\n", unknown.size(), u.stats.tracks.size());
+  fail_unless_equals_int(unknown.size(), u.stats.tracks.size());
+  guint64 track = 0;
+  fail_unless(gst_structure_get_uint64(unknown[0], "track-id", &track) && u.stats.tracks.count(track) == 1);
   drop_models();
 }
 GST_END_TEST;
@@ -634,6 +682,7 @@ static Suite* facerecognize_suite(void) {
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_events_known_person);
   tcase_add_test(tc, test_unknown_faces_and_crops);
+  tcase_add_test(tc, test_tracks_recognised_once);
   tcase_add_test(tc, test_model_swap_while_playing);
   tcase_add_test(tc, test_watch_model_file);
   tcase_add_test(tc, test_leave_timeout_flush_eos);
