@@ -104,7 +104,7 @@ bool same_config(const facerec::DetectorConfig& a, const facerec::DetectorConfig
   return a.type == b.type && a.model == b.model && a.config == b.config &&
          a.landmarks == b.landmarks && a.confidence_threshold == b.confidence_threshold &&
          a.nms_threshold == b.nms_threshold && a.min_face_size == b.min_face_size &&
-         a.max_faces == b.max_faces && a.threads == b.threads;
+         a.max_faces == b.max_faces;
 }
 
 // A face in frame pixels, as attached to the buffer.

@@ -3,6 +3,7 @@
 
 #include "facerec/detector.h"
 #include "facerec/models.h"
+#include "facerec/net_registry.h"
 
 namespace facerec {
 
@@ -19,6 +20,22 @@ bool has_suffix(const std::string& s, const std::string& suf) {
   return s.size() >= suf.size() && s.compare(s.size() - suf.size(), suf.size(), suf) == 0;
 }
 
+// One copy of the network (for the shared registry). Caffe and TF importers accept some
+// broken weight files and only fail on the first run: run once now so that a bad file is
+// reported when the detector is created.
+cv::dnn::Net load(const std::string& model, const std::string& config) {
+  cv::dnn::Net net = detail::read_dnn(model, config);
+  try {
+    net.setInput(cv::Mat(std::vector<int>{1, 3, 300, 300}, CV_32F, cv::Scalar(0)));
+    net.forward();
+  } catch (const cv::Exception& e) {
+    throw Error(model, std::string("the res10 SSD weights cannot be used with config ") + config +
+                           " (corrupt or incomplete file, or config of another model): "
+                           "re-download both files. OpenCV said: " + e.what());
+  }
+  return net;
+}
+
 class SsdDetector final : public Detector {
  public:
   explicit SsdDetector(const DetectorConfig& cfg) : cfg_(cfg) {
@@ -33,19 +50,8 @@ class SsdDetector final : public Detector {
     // Missing weights name the weights file: resolve (and check) it first.
     path_ = resolve_model(model);
     config_ = resolve_model(config);
-    net_ = detail::read_dnn(path_, config_);
-    // Caffe and TF importers accept some broken weight files and only fail on the first run:
-    // run once now so that a bad file is reported when the detector is created.
-    try {
-      net_.setInput(cv::Mat(std::vector<int>{1, 3, 300, 300}, CV_32F, cv::Scalar(0)));
-      net_.forward();
-    } catch (const cv::Exception& e) {
-      throw Error(path_, std::string("the res10 SSD weights cannot be used with config ") +
-                             config_ + " (corrupt or incomplete file, or config of another "
-                             "model): re-download both files. OpenCV said: " + e.what());
-    }
+    net_ = acquire_shared<cv::dnn::Net>("res10-ssd", path_, config_, {}, load);
     landmarks_ = std::make_unique<LandmarkNet>(cfg.landmarks);
-    if (cfg.threads > 0) cv::setNumThreads(cfg.threads);
   }
 
   std::vector<Face> detect(const cv::Mat& input) override {
@@ -57,8 +63,10 @@ class SsdDetector final : public Detector {
                                           false, false, CV_32F);
     cv::Mat out;
     try {
-      net_.setInput(blob);
-      out = net_.forward();
+      out = net_->with([&blob](cv::dnn::Net& net) {  // shared net: copy the output out of it
+        net.setInput(blob);
+        return net.forward().clone();
+      });
     } catch (const cv::Exception& e) {
       throw Error(path_, std::string("res10 SSD failed to run (weights missing from the model, "
                                      "corrupt file, or wrong config ") + config_ +
@@ -93,7 +101,7 @@ class SsdDetector final : public Detector {
  private:
   DetectorConfig cfg_;
   std::string path_, config_;
-  cv::dnn::Net net_;
+  std::shared_ptr<SharedNet> net_;
   std::unique_ptr<LandmarkNet> landmarks_;
 };
 

@@ -3,11 +3,11 @@
 
 #include "facerec/detector.h"
 #include "facerec/models.h"
+#include "facerec/net_registry.h"
 
 namespace facerec {
 
 namespace detail {
-cv::dnn::Net read_dnn(const std::string& model, const std::string& config);
 std::vector<Face> finish_faces(std::vector<Face> faces, const cv::Size& img,
                                const DetectorConfig& cfg);
 cv::Mat to_bgr8(const cv::Mat& img);
@@ -19,9 +19,8 @@ class UltraFaceDetector final : public Detector {
  public:
   explicit UltraFaceDetector(const DetectorConfig& cfg) : cfg_(cfg) {
     path_ = resolve_model(cfg.model.empty() ? std::string(defaults::kDetector) : cfg.model);
-    net_ = detail::read_dnn(path_, "");
+    net_ = acquire_net(path_);
     landmarks_ = std::make_unique<LandmarkNet>(cfg.landmarks);
-    if (cfg.threads > 0) cv::setNumThreads(cfg.threads);
   }
 
   std::vector<Face> detect(const cv::Mat& input) override {
@@ -33,8 +32,11 @@ class UltraFaceDetector final : public Detector {
                                           cv::Scalar(127, 127, 127), true, false, CV_32F);
     std::vector<cv::Mat> outs;
     try {
-      net_.setInput(blob);
-      net_.forward(outs, std::vector<cv::String>{"scores", "boxes"});
+      net_->with([&](cv::dnn::Net& net) {  // shared net: copy the outputs out of it
+        net.setInput(blob);
+        net.forward(outs, std::vector<cv::String>{"scores", "boxes"});
+        for (cv::Mat& o : outs) o = o.clone();
+      });
     } catch (const cv::Exception& e) {
       throw Error(path_, std::string("UltraFace detector failed to run (wrong or corrupt model; "
                                      "re-download it with models/fetch-models.sh): ") + e.what());
@@ -78,7 +80,7 @@ class UltraFaceDetector final : public Detector {
  private:
   DetectorConfig cfg_;
   std::string path_;
-  cv::dnn::Net net_;
+  std::shared_ptr<SharedNet> net_;
   std::unique_ptr<LandmarkNet> landmarks_;
 };
 
