@@ -18,9 +18,23 @@ cv::dnn::Net read_dnn(const std::string& model, const std::string& config);
 
 namespace {
 
+// $FACEREC_NET_POOL: 0 = every user loads its own network, N >= 1 = shared, N copies.
+NetSharing sharing_from_env() {
+  NetSharing s;
+  if (const char* v = std::getenv(kNetPoolEnv); v && *v) {
+    char* end = nullptr;
+    const long n = std::strtol(v, &end, 10);
+    if (end && *end == '\0' && n >= 0 && n <= 64) {
+      s.share = n > 0;
+      s.pool_size = n > 0 ? static_cast<int>(n) : 1;
+    }
+  }
+  return s;
+}
+
 std::mutex g_mutex;  // guards g_nets and g_sharing
 std::map<std::string, std::weak_ptr<void>> g_nets;
-NetSharing g_sharing;
+NetSharing g_sharing = sharing_from_env();
 std::atomic<std::size_t> g_loads{0};
 
 // A resolved file as part of a key: its real path plus size and modification time, so

@@ -233,6 +233,42 @@ GST_START_TEST(test_ids_and_renamed_file) {
 }
 GST_END_TEST;
 
+// A Caffe embedder (weights + deploy.prototxt as its config file, found next to the
+// weights) runs through the same DNN embedder: a tiny network written here (global
+// average pooling of the chip) gives the chip's mean colour in RGB order.
+GST_START_TEST(test_caffe_embedder) {
+  testutil::TempDir tmp;
+  std::ofstream(tmp / "avg.prototxt")
+      << "name: \"avg\"\ninput: \"data\"\ninput_shape { dim: 1 dim: 3 dim: 8 dim: 8 }\n"
+         "layer { name: \"pool\" type: \"Pooling\" bottom: \"data\" top: \"pool\" "
+         "pooling_param { pool: AVE global_pooling: true } }\n"
+         "layer { name: \"flat\" type: \"Flatten\" bottom: \"pool\" top: \"flat\" }\n";
+  // A caffemodel holding only the net's name (protobuf field 1): the layers have no weights.
+  std::ofstream(tmp / "avg.caffemodel", std::ios::binary) << std::string("\x0a\x03" "avg", 5);
+  facerec::EmbedderSpec spec;
+  spec.id = "test-caffe-average";
+  spec.file = tmp / "avg.caffemodel";
+  spec.config = "avg.prototxt";
+  spec.format = "caffe";
+  spec.runner = "opencv-dnn";
+  spec.dim = 3;
+  spec.chip = facerec::ChipTemplate{"tiny", cv::Size(8, 8), {}};
+  spec.scale = 0.5;
+  spec.swap_rb = true;
+  auto emb = facerec::create_embedder(spec);
+  const auto e = emb->embed({cv::Mat(8, 8, CV_8UC3, cv::Scalar(10, 20, 30))});  // BGR
+  fail_unless(e.size() == 1 && e[0] == facerec::Embedding({15.f, 10.f, 5.f}), "%f %f %f", e[0][0], e[0][1],
+              e[0][2]);
+  spec.config = "missing.prototxt";
+  const std::string msg = error_of([&] { facerec::create_embedder(spec); });
+  fail_unless(testutil::contains(msg, "missing.prototxt"), "%s", msg.c_str());
+  spec.runner = "no-such-runner";
+  const std::string runner = error_of([&] { facerec::create_embedder(spec); });
+  fail_unless(testutil::contains(runner, "'no-such-runner'") && testutil::contains(runner, "opencv-dnn"), "%s",
+              runner.c_str());
+}
+GST_END_TEST;
+
 // One network per file: two acquisitions of the same file (by name and by path) give
 // one network and one load; another file another; freed with its last user; a file
 // replaced on disk is loaded again; unshared mode loads every time.
@@ -296,10 +332,11 @@ GST_START_TEST(test_concurrent_forwards) {
     for (int t = 0; t < 4; ++t) embs.push_back(facerec::create_embedder(""));
     fail_unless_equals_int(facerec::net_loads() - n0, 1);
     const auto chips = lfw_chips(*embs[0]);
-    // Thread t embeds batches of t+1 chips starting at chip t (wrapping).
+    // Thread t embeds batches of 1 or 2 chips (same-shaped and differently shaped calls
+    // interleave) starting at chip t.
     auto batch_of = [&chips](int t) {
       std::vector<cv::Mat> b;
-      for (int i = 0; i <= t; ++i) b.push_back(chips[size_t((t + i) % int(chips.size()))]);
+      for (int i = 0; i <= t % 2; ++i) b.push_back(chips[size_t((t + i) % int(chips.size()))]);
       return b;
     };
     std::vector<std::vector<facerec::Embedding>> serial;
@@ -401,6 +438,7 @@ static Suite* models_suite() {
   tcase_add_test(tc, test_manifest_embedders);
   tcase_add_test(tc, test_manifest_errors);
   tcase_add_test(tc, test_ids_and_renamed_file);
+  tcase_add_test(tc, test_caffe_embedder);
   tcase_add_test(tc, test_registry_sharing);
   tcase_add_test(tc, test_concurrent_forwards);
   tcase_add_test(tc, test_elements_share_networks);

@@ -32,15 +32,22 @@ struct NetOptions {
   int target = cv::dnn::DNN_TARGET_CPU;
 };
 
-// How networks are shared. Process-wide; read when a network is loaded.
+// How networks are shared. Process-wide; read when a network is loaded. The initial
+// value comes from $FACEREC_NET_POOL when set: 0 = not shared, N = shared, N copies.
 struct NetSharing {
   // false: every acquisition loads its own network (what the library did before the
   // registry; kept for comparisons, see bench/facerec-shared-nets).
   bool share = true;
-  // Copies of one shared network that run at the same time. 1: calls are serialised.
-  // Default chosen by bench/facerec-shared-nets (bench/README.md).
+  // Copies of one shared network that run at the same time; 1: calls are serialised.
+  // Measured with bench/facerec-shared-nets on 2 cores, three runs (bench/README.md): with
+  // 2 streams serialised calls were as fast as separate networks (0.99-1.09x) with 26 %
+  // less peak RSS, a pool of 2 no faster (0.95-1.03x) with none saved; with 4 streams
+  // serialised 0.86-0.89x with 42 % less, a pool of 2 0.88-0.98x with 17-22 % less. 1 keeps
+  // an extra stream's memory near zero (+1 MB, against +54 MB for a pool of 2 or separate
+  // networks); 2 buys up to 10 % with 4 streams.
   int pool_size = 1;
 };
+constexpr const char* kNetPoolEnv = "FACEREC_NET_POOL";
 void set_net_sharing(const NetSharing& sharing);
 NetSharing net_sharing();
 
