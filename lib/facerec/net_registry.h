@@ -43,8 +43,8 @@ struct NetSharing {
   // 2 streams serialised calls were as fast as separate networks (0.99-1.09x) with 26 %
   // less peak RSS, a pool of 2 no faster (0.95-1.03x) with none saved; with 4 streams
   // serialised 0.86-0.89x with 42 % less, a pool of 2 0.88-0.98x with 17-22 % less. 1 keeps
-  // an extra stream's memory near zero (+1 MB, against +54 MB for a pool of 2 or separate
-  // networks); 2 buys up to 10 % with 4 streams.
+  // an extra stream's memory near zero (+1-4 MB, against +28-57 MB for a pool of 2);
+  // 2 buys up to 10 % with 4 streams.
   int pool_size = 1;
 };
 constexpr const char* kNetPoolEnv = "FACEREC_NET_POOL";
