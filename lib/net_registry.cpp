@@ -9,6 +9,7 @@
 #include <map>
 
 #include "facerec/models.h"
+#include "facerec/types.h"
 
 namespace facerec {
 
@@ -24,17 +25,20 @@ NetSharing sharing_from_env() {
   if (const char* v = std::getenv(kNetPoolEnv); v && *v) {
     char* end = nullptr;
     const long n = std::strtol(v, &end, 10);
-    if (end && *end == '\0' && n >= 0 && n <= 64) {
-      s.share = n > 0;
-      s.pool_size = n > 0 ? static_cast<int>(n) : 1;
-    }
+    if (!end || *end != '\0' || n < 0 || n > 64)
+      throw Error("", std::string(kNetPoolEnv) + "='" + v +
+                          "' is not valid: set 0 (every element loads its own networks) or the "
+                          "number of copies of a shared network, 1-64, or unset it (1)");
+    s.share = n > 0;
+    s.pool_size = n > 0 ? static_cast<int>(n) : 1;
   }
   return s;
 }
 
-std::mutex g_mutex;  // guards g_nets and g_sharing
+std::mutex g_mutex;  // guards g_nets, g_sharing and g_sharing_set
 std::map<std::string, std::weak_ptr<void>> g_nets;
-NetSharing g_sharing = sharing_from_env();
+NetSharing g_sharing;
+bool g_sharing_set = false;  // false: g_sharing still to be read from the environment
 std::atomic<std::size_t> g_loads{0};
 
 // A resolved file as part of a key: its real path plus size and modification time, so
@@ -56,10 +60,15 @@ void set_net_sharing(const NetSharing& sharing) {
   std::lock_guard<std::mutex> lk(g_mutex);
   g_sharing = sharing;
   if (g_sharing.pool_size < 1) g_sharing.pool_size = 1;
+  g_sharing_set = true;
 }
 
 NetSharing net_sharing() {
   std::lock_guard<std::mutex> lk(g_mutex);
+  if (!g_sharing_set) {  // read on first use, so a bad value is an Error, not a crash at start-up
+    g_sharing = sharing_from_env();
+    g_sharing_set = true;
+  }
   return g_sharing;
 }
 

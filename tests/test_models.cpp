@@ -321,6 +321,27 @@ GST_START_TEST(test_registry_sharing) {
 }
 GST_END_TEST;
 
+// $FACEREC_NET_POOL sets the sharing when the process has not (read on first use; each
+// test runs in a process of its own); a bad value is an error naming the variable.
+GST_START_TEST(test_net_pool_env) {
+  g_setenv("FACEREC_NET_POOL", "2", TRUE);
+  const facerec::NetSharing s = facerec::net_sharing();
+  fail_unless(s.share && s.pool_size == 2, "share %d pool %d", s.share, s.pool_size);
+  auto a = facerec::acquire_net("fr_landmark.onnx");
+  fail_unless_equals_int(a->pool_size(), 2);
+  fail_unless_equals_int(a->copies(), 1);  // the second copy only when two calls overlap
+  facerec::set_net_sharing({});  // an explicit setting wins
+  fail_unless_equals_int(facerec::acquire_net("fr_detect.onnx")->pool_size(), 1);
+}
+GST_END_TEST;
+
+GST_START_TEST(test_net_pool_env_invalid) {
+  g_setenv("FACEREC_NET_POOL", "two", TRUE);
+  const std::string msg = error_of([] { facerec::acquire_net("fr_landmark.onnx"); });
+  fail_unless(testutil::contains(msg, "FACEREC_NET_POOL='two'"), "%s", msg.c_str());
+}
+GST_END_TEST;
+
 // Four threads on one shared network (embedders of the same file, batches of different
 // sizes interleaved) give the embeddings of serial runs, bit for bit; and so do two
 // detectors sharing the detector and landmark nets.
@@ -440,6 +461,8 @@ static Suite* models_suite() {
   tcase_add_test(tc, test_ids_and_renamed_file);
   tcase_add_test(tc, test_caffe_embedder);
   tcase_add_test(tc, test_registry_sharing);
+  tcase_add_test(tc, test_net_pool_env);
+  tcase_add_test(tc, test_net_pool_env_invalid);
   tcase_add_test(tc, test_concurrent_forwards);
   tcase_add_test(tc, test_elements_share_networks);
   return s;

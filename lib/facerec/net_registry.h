@@ -32,8 +32,9 @@ struct NetOptions {
   int target = cv::dnn::DNN_TARGET_CPU;
 };
 
-// How networks are shared. Process-wide; read when a network is loaded. The initial
-// value comes from $FACEREC_NET_POOL when set: 0 = not shared, N = shared, N copies.
+// How networks are shared. Process-wide; read when a network is loaded. Until
+// set_net_sharing() is called it comes from $FACEREC_NET_POOL when set: 0 = not shared,
+// N = shared, N copies (net_sharing() and so every acquisition throw Error on another value).
 struct NetSharing {
   // false: every acquisition loads its own network (what the library did before the
   // registry; kept for comparisons, see bench/facerec-shared-nets).
