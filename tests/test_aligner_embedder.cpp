@@ -206,7 +206,8 @@ GST_START_TEST(test_batch_equals_single) {
       std::printf("NOTE: %s not on the model path, %s skipped\n", spec.file.c_str(), id.c_str());
       continue;
     }
-    facerec::Embedder emb(spec);
+    auto embedder = facerec::create_embedder(spec);
+    facerec::Embedder& emb = *embedder;
     std::vector<cv::Mat> chips;
     for (int i = 0; i < 6; ++i) {
       cv::Mat img = cv::imread(sets[i][0]);
