@@ -38,8 +38,11 @@ struct Mode {
   const char* name;
   bool tracking;
   bool flow;
+  bool scale;
 };
-const Mode kModes[] = {{"held", false, false}, {"motion", true, false}, {"flow", true, true}};
+const Mode kModes[] = {{"held", false, false, false}, {"motion", true, false, false}, {"flow", true, true, true},
+                       {"flow, no scale", true, true, false}};
+constexpr int kNumModes = 4;
 
 struct Score {
   double iou_sum = 0;
@@ -90,6 +93,7 @@ std::unique_ptr<facerec::FaceCarrier> carrier(const Mode& m) {
   if (!m.tracking) return nullptr;
   facerec::TrackFacesConfig c;
   c.use_flow = m.flow;
+  c.flow.estimate_scale = m.scale;
   return std::make_unique<facerec::TrackFaces>(c);
 }
 
@@ -100,10 +104,12 @@ int main(int argc, char** argv) {
   std::string testdata = std::getenv("FACEREC_TESTDATA") ? std::getenv("FACEREC_TESTDATA") : "../shared/testdata";
   std::vector<int> intervals = {1, 2, 3, 4, 5, 6, 8};
   int threads = 1;
+  std::string only;  // clips whose name contains this
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--testdata" && i + 1 < argc) testdata = argv[++i];
     else if (a == "--threads" && i + 1 < argc) threads = std::atoi(argv[++i]);
+    else if (a == "--clips" && i + 1 < argc) only = argv[++i];
     else if (a == "--intervals" && i + 1 < argc) {
       intervals.clear();
       std::stringstream ss(argv[++i]);
@@ -117,7 +123,8 @@ int main(int argc, char** argv) {
   cv::setNumThreads(threads);
   std::vector<std::string> clips;
   for (const auto& e : fs::directory_iterator(testdata + "/video"))
-    if (e.path().extension() == ".mp4") clips.push_back(e.path().string());
+    if (e.path().extension() == ".mp4" && e.path().filename().string().find(only) != std::string::npos)
+      clips.push_back(e.path().string());
   std::sort(clips.begin(), clips.end());
   if (clips.empty()) {
     std::fprintf(stderr, "no .mp4 clips in %s/video\n", testdata.c_str());
@@ -136,7 +143,7 @@ int main(int argc, char** argv) {
     std::map<std::pair<int, int>, std::unique_ptr<facerec::FrameDetector>> runs;
     std::map<std::pair<int, int>, Score> scores;
     for (int n : intervals)
-      for (int m = 0; m < 3; ++m) {
+      for (int m = 0; m < kNumModes; ++m) {
         facerec::FrameDetectorSettings s;
         s.inference_interval = n;
         runs[{n, m}] = std::make_unique<facerec::FrameDetector>(facerec::create_detector({}), s, carrier(kModes[m]));
@@ -166,7 +173,7 @@ int main(int argc, char** argv) {
   std::printf("| --- | --- | --- | --- | --- | --- | --- |\n");
   const double base_ms = total[{intervals.front(), 2}].detect_ms / std::max(1L, total[{intervals.front(), 2}].frames);
   for (int n : intervals)
-    for (int m = 0; m < 3; ++m) {
+    for (int m = 0; m < kNumModes; ++m) {
       if (n == 1 && m != 2) continue;  // every frame detected: the modes are the same
       const Score& s = total[{n, m}];
       const double ms = s.detect_ms / std::max(1L, s.frames);

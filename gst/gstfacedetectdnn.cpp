@@ -57,9 +57,9 @@ constexpr double kDefaultConfidence = 0.6;
 constexpr double kDefaultNms = 0.4;
 constexpr gint kDefaultMinFaceSize = 0;
 constexpr gint kDefaultMaxFaces = 0;
-constexpr gint kDefaultProcessingWidth = 0;
+constexpr gint kDefaultProcessingWidth = 640;  // bench/README.md: 1080p without a full-size conversion
 constexpr gint kDefaultProcessingHeight = 0;
-constexpr gint kDefaultInferenceInterval = 1;
+constexpr gint kDefaultInferenceInterval = 3;  // bench/README.md (facerec-tracking-quality)
 constexpr gboolean kDefaultTracking = TRUE;
 constexpr const char* kWhat = "face detector model";
 

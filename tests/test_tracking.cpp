@@ -113,8 +113,40 @@ GST_START_TEST(test_one_face_one_track_moving_boxes) {
   fail_unless_equals_int(ids.size(), 1);
   fail_unless(*ids.begin() >= 1);
   fail_unless(moved * 10 >= between * 9, "boxes frozen between detector runs: %d of %d moved", moved, between);
-  fail_unless(iou_tracked > iou_held, "followed boxes (IoU %.3f) no better than held ones (%.3f)", iou_tracked, iou_held);
-  fail_unless(iou_tracked > 0.8, "followed boxes off the face: mean IoU %.3f", iou_tracked);
+  fail_unless(iou_tracked > 0.9, "followed boxes off the face: mean IoU %.3f", iou_tracked);
+}
+GST_END_TEST;
+
+// Two people walking towards the camera (12 fps): between detector runs the followed
+// boxes stay on the faces far better than held ones (mean IoU with the per-frame
+// detection), and each person keeps one track.
+GST_START_TEST(test_walking_faces_followed) {
+  const std::vector<cv::Mat> frames = read_frames("video/face-demographics-walking.from-preview-gif.mp4", 100);
+  const auto every = detect(frames, "inference-interval=1");
+  const auto tracked = detect(frames, "inference-interval=4");
+  const auto held = detect(frames, "inference-interval=4 tracking=false");
+  auto mean_iou = [&](const std::vector<std::vector<Seen>>& got) {
+    double sum = 0;
+    int n = 0;
+    for (size_t i = 0; i < frames.size(); ++i) {
+      if (i % 4 == 0) continue;
+      for (const Seen& r : every[i]) {
+        double best = 0;
+        for (const Seen& g : got[i]) best = std::max(best, iou(r.box, g.box));
+        sum += best;
+        ++n;
+      }
+    }
+    return sum / std::max(1, n);
+  };
+  const double t = mean_iou(tracked), h = mean_iou(held);
+  std::set<guint64> ids;
+  for (const auto& f : tracked)
+    for (const Seen& s : f) ids.insert(s.track);
+  g_print("walking: %zu frames, %zu track ids, mean IoU between detector runs: followed %.3f, held %.3f\n",
+          frames.size(), ids.size(), t, h);
+  fail_unless(t > h + 0.05, "followed boxes (IoU %.3f) not clearly better than held ones (%.3f)", t, h);
+  fail_unless_equals_int(ids.size(), 2);
 }
 GST_END_TEST;
 
@@ -239,6 +271,7 @@ static Suite* tracking_suite() {
   tcase_set_timeout(tc, 600);
   suite_add_tcase(s, tc);
   tcase_add_test(tc, test_one_face_one_track_moving_boxes);
+  tcase_add_test(tc, test_walking_faces_followed);
   tcase_add_test(tc, test_two_people_two_tracks);
   return s;
 }
