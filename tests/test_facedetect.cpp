@@ -162,9 +162,13 @@ GST_START_TEST(test_properties) {
   gint pw = -1, ph = -1, interval = -1, updates = -1;
   g_object_get(e, "processing-width", &pw, "processing-height", &ph, "inference-interval",
                &interval, "updates", &updates, nullptr);
-  fail_unless_equals_int(pw, 0);
+  // the README's defaults (Elements and their main properties)
+  fail_unless_equals_int(pw, 640);
   fail_unless_equals_int(ph, 0);
-  fail_unless_equals_int(interval, 1);
+  fail_unless_equals_int(interval, 3);
+  gboolean tracking = FALSE;
+  g_object_get(e, "tracking", &tracking, nullptr);
+  fail_unless(tracking);
   GEnumClass* ec = G_ENUM_CLASS(g_type_class_ref(
       G_PARAM_SPEC_VALUE_TYPE(g_object_class_find_property(G_OBJECT_GET_CLASS(e), "updates"))));
   fail_unless_equals_string(g_enum_get_value(ec, updates)->value_nick, "on-change");
@@ -202,7 +206,7 @@ GST_START_TEST(test_properties) {
   e = gst_element_factory_make(kElement, nullptr);
   ASSERT_WARNING(g_object_set(e, "inference-interval", -3, nullptr));
   g_object_get(e, "inference-interval", &interval, nullptr);
-  fail_unless_equals_int(interval, 1);
+  fail_unless_equals_int(interval, 3);
   gst_object_unref(e);
 }
 GST_END_TEST;
@@ -491,6 +495,7 @@ GST_START_TEST(test_updates_messages) {
                         {nullptr, {1, 3, 5}}};  // the default: on-change
   for (const Mode& mode : modes) {
     GstHarness* h = gst_harness_new(kElement);
+    g_object_set(h->element, "inference-interval", 1, nullptr);  // stills, not a video
     if (mode.nick) gst_util_set_object_arg(G_OBJECT(h->element), "updates", mode.nick);
     GstBus* bus = gst_bus_new();
     gst_element_set_bus(h->element, bus);

@@ -291,8 +291,10 @@ void expect_label(GstHarness* h, const cv::Mat& img, const std::string& expected
   fail_unless(label == expected, "label \"%s\", expected \"%s\"", label.c_str(), expected.c_str());
 }
 
+// The detector runs on every frame: these tests push single stills, not a video.
 GstHarness* make_harness(const std::string& rec_props, const cv::Mat& img, GstBus** bus) {
-  GstHarness* h = gst_harness_new_parse(("facedetect-dnn ! facerecognize name=rec " + rec_props).c_str());
+  GstHarness* h =
+      gst_harness_new_parse(("facedetect-dnn inference-interval=1 ! facerecognize name=rec " + rec_props).c_str());
   *bus = gst_bus_new();
   gst_element_set_bus(h->element, *bus);
   gchar* caps = g_strdup_printf("video/x-raw,format=BGR,width=%d,height=%d,framerate=25/1", img.cols,
@@ -437,9 +439,10 @@ GST_END_TEST;
 // track gives one unknown-face message, not one per second.
 GST_START_TEST(test_tracks_recognised_once) {
   const Models& m = models();
+  // the detector on every frame: every frame may be embedded (see below for the default)
   for (int interval : {1, 5, 10}) {
     RunResult r;
-    run_clip("model=" + m.with_person + " reclassify-interval=" + std::to_string(interval), r);
+    run_clip("model=" + m.with_person + " reclassify-interval=" + std::to_string(interval), r, "inference-interval=1");
     const FrameStats& st = r.stats;
     int biggest = 0;
     for (const auto& [id, n] : st.tracks) biggest = std::max(biggest, n);
@@ -457,6 +460,18 @@ GST_START_TEST(test_tracks_recognised_once) {
                 "%d fresh recognitions for %d face-frames at reclassify-interval=%d", st.fresh, st.with_face, interval);
     fail_unless_equals_int(r.named("face-appeared", kPerson).size(), 1);
     fail_unless(gst_structure_has_field(r.named("face-appeared", kPerson)[0], "track-id"));
+  }
+  // the defaults (detector every 3rd frame): a due track waits for a detected frame, so
+  // reclassify-interval=1 embeds on the detected frames only, and the name is carried
+  {
+    RunResult r;
+    run_clip("model=" + m.with_person + " reclassify-interval=1", r);
+    const FrameStats& st = r.stats;
+    g_print("defaults, reclassify-interval=1: %d face-frames, %d embedded fresh, %d named\n", st.with_face, st.fresh,
+            st.named);
+    fail_unless(st.fresh >= st.with_face / 3 - 2 && st.fresh <= st.with_face / 3 + 2);
+    fail_unless(st.named * 10 >= st.with_face * 9);
+    fail_unless_equals_int(st.embedded, st.with_face);
   }
   RunResult u;
   run_clip("model=" + m.lfw_only + " unknown-interval=1000", u);
