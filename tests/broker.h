@@ -145,7 +145,17 @@ class Broker {
     fail_unless(pid_ > 0);
     ::kill(pid_, SIGTERM);
     int status = 0;
-    waitpid(pid_, &status, 0);
+    // A loaded machine once left a SIGTERMed mosquitto running for minutes (the test timed
+    // out in waitpid): give it 10 s to save and exit, then kill it.
+    bool gone = false;
+    for (int i = 0; i < 200 && !gone; ++i) {
+      gone = waitpid(pid_, &status, WNOHANG) == pid_;
+      if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (!gone) {
+      ::kill(pid_, SIGKILL);
+      waitpid(pid_, &status, 0);
+    }
     pid_ = -1;
   }
 
