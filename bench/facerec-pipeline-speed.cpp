@@ -330,7 +330,7 @@ int main(int argc, char** argv) {
       {"intel_headpose_female", "head-pose-face-detection-female.from-preview-gif.mp4"}};
   for (const auto& [name, clip] : people) {
     fs::create_directories(data + "/" + name);
-    fs::create_symlink(video + "/" + clip, data + "/" + name + "/" + clip);
+    fs::copy_file(video + "/" + clip, data + "/" + name + "/" + clip);
   }
   std::vector<std::string> lfw;
   for (const auto& e : fs::directory_iterator(testdata + "/faces")) lfw.push_back(e.path().string());
@@ -341,7 +341,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> imgs;
     for (const auto& e : fs::directory_iterator(lfw[i])) imgs.push_back(e.path().string());
     std::sort(imgs.begin(), imgs.end());
-    for (size_t k = 0; k < 5 && k < imgs.size(); ++k) fs::create_symlink(imgs[k], dst + "/" + fs::path(imgs[k]).filename().string());
+    for (size_t k = 0; k < 5 && k < imgs.size(); ++k) fs::copy_file(imgs[k], dst + "/" + fs::path(imgs[k]).filename().string());
   }
   const std::string model = tmp + "/people.model";
   const std::string train = tools + "/facerec-train \"" + data + "\" -o \"" + model +
