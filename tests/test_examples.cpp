@@ -207,7 +207,11 @@ GST_START_TEST(test_examples_on_video) {
   const size_t pos = r.out.find("mean embedding norm ");
   fail_unless(pos != std::string::npos);
   fail_unless(std::sscanf(r.out.c_str() + pos, "mean embedding norm %lf", &norm) == 1);
-  fail_unless(norm > 0.1 && norm < 100, "mean embedding norm %.4f", norm);
+  // The default embedder (faceapi-resnet-128) is not L2-normalised: models/manifest.json
+  // (its "output" note) documents a norm of 1.46-1.59 per face on the webcam clips
+  // (mean 1.52; 1.518 over these 5 s). Normalising (1.0) or a preprocessing change that
+  // scales the output by 5 % leaves this range.
+  fail_unless(norm >= 1.46 && norm <= 1.59, "mean embedding norm %.4f, documented 1.46-1.59", norm);
 
   // the events facerecognize posts (face-appeared / face-left)
   fail_unless(contains(r.out, std::string("APPEARED ") + kPerson + " at "), "no APPEARED event for %s",
