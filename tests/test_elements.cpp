@@ -289,6 +289,7 @@ GST_START_TEST(test_detect_properties) {
   gchar* model = nullptr;
   g_object_get(e, "confidence-threshold", &conf, "nms-threshold", &nms, "min-face-size", &min_size,
                "max-faces", &max_faces, "model", &model, nullptr);
+  // the README's documented defaults (its element table; test_documented_defaults parses it)
   fail_unless(conf == 0.6 && nms == 0.4 && min_size == 0 && max_faces == 0);
   fail_unless(model != nullptr && model[0] == '\0');
   g_free(model);

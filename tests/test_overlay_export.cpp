@@ -597,6 +597,7 @@ GST_START_TEST(test_overlay_properties) {
   g_object_get(e, "known-color", &kc, "unknown-color", &uc, "detected-color", &dc, "line-width", &lw,
                "font-scale", &fs, "label-position", &pos, "show-score", &score, "draw-landmarks",
                &lm, nullptr);
+  // the README's documented defaults (its element table; test_documented_defaults parses it)
   fail_unless(kc == 0x00FF00 && uc == 0xFF0000 && dc == 0xFFFF00);
   fail_unless(lw == 0 && fs == 0.0 && pos == 0 && score && !lm);
   gst_object_unref(e);
