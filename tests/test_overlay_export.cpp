@@ -942,7 +942,8 @@ GST_START_TEST(test_export_errors) {
   std::filesystem::remove_all(dir);
   expect_start_error("videotestsrc num-buffers=1 ! faceexport ! fakesink", "location");
   // a write that fails while streaming: ERROR naming the file, flow error
-  if (g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
+  if (testutil::require(g_file_test("/dev/full", G_FILE_TEST_EXISTS), "/dev/full does not exist",
+                        "the test needs Linux's always-full device (mknod -m 666 /dev/full c 1 7)")) {
     GstHarness* h = gst_harness_new_parse("faceexport location=/dev/full");
     const GstVideoInfo info = make_info(GST_VIDEO_FORMAT_GRAY8, 16, 16);
     GstBus* bus = gst_bus_new();
