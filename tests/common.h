@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <string>
 #include <utility>
 
@@ -90,12 +91,18 @@ inline bool require_model(const std::string& name_or_path, std::string* path = n
                            : "run bash models/fetch-models.sh (or bash scripts/setup.sh)");
 }
 
-// A file or folder of the test data (relative to testdata()).
-inline bool require_data(const std::string& rel) {
-  const std::string p = testdata(rel);
-  return require(g_file_test(p.c_str(), G_FILE_TEST_EXISTS), "test data " + p + " not found",
-                 "set FACEREC_TESTDATA to the shared test data folder (faces/, images/, video/)");
+// Files or folders of the test data (relative to testdata()), e.g. before symlinking
+// them into a folder for a tool (a dangling link would test another error path).
+inline bool require_data(std::initializer_list<std::string> rels) {
+  for (const std::string& rel : rels) {
+    const std::string p = testdata(rel);
+    if (!require(g_file_test(p.c_str(), G_FILE_TEST_EXISTS), "test data " + p + " not found",
+                 "set FACEREC_TESTDATA to the shared test data folder (faces/, images/, video/)"))
+      return false;
+  }
+  return true;
 }
+inline bool require_data(const std::string& rel) { return require_data({rel}); }
 
 // A GStreamer element from another plugin package (jpegdec, videoscale, ...).
 inline bool require_element(const std::string& factory) {

