@@ -2,6 +2,8 @@
 #include "analyzer.h"
 
 #include "elements.h"
+#include "facerec/landmarks.h"
+#include "facerec/models.h"
 #include "videoframe.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_facerec_analyzer_debug);
@@ -12,6 +14,62 @@ enum { PROP_0, PROP_LANDMARKS_MODEL };
 G_DEFINE_ABSTRACT_TYPE(GstFaceRecAnalyzer, gst_facerec_analyzer, GST_TYPE_VIDEO_FILTER)
 
 namespace gstfacerec {
+
+// Loads the net `landmarks-model` names (default when unset); nullptr when the
+// default is absent. Posts the error and throws when a file does not load.
+static std::shared_ptr<facerec::LandmarkNet> load_net(GstFaceRecAnalyzer* self) {
+  std::string file = landmarks_model(self);
+  std::shared_ptr<facerec::LandmarkNet> net;
+  if (file.empty()) {
+    if (facerec::find_model(facerec::defaults::kLandmarks).empty()) {
+      GST_WARNING_OBJECT(self, "%s not found on the model path: faces that arrive without landmarks are "
+                         "aligned on the mean face placed in their box", facerec::defaults::kLandmarks);
+      return net;
+    }
+    file = facerec::defaults::kLandmarks;
+  }
+  if (!GST_FACEREC_LOAD_OR_POST(self, "landmarks model", file, [&] { net = std::make_shared<facerec::LandmarkNet>(file); }))
+    throw facerec::Error(file, "not loaded");
+  return net;
+}
+
+bool load_landmarks(GstFaceRecAnalyzer* self) {
+  try {
+    auto net = load_net(self);
+    std::lock_guard<std::mutex> lk(self->priv->lock);
+    self->priv->net = std::move(net);
+    self->priv->loaded = true;
+    return true;
+  } catch (const facerec::Error&) {
+    return false;  // posted
+  }
+}
+
+std::shared_ptr<facerec::LandmarkNet> landmarks(GstFaceRecAnalyzer* self) {
+  std::lock_guard<std::mutex> lk(self->priv->lock);
+  return self->priv->net;
+}
+
+void drop_landmarks(GstFaceRecAnalyzer* self) {
+  std::lock_guard<std::mutex> lk(self->priv->lock);
+  self->priv->net.reset();
+  self->priv->loaded = false;
+}
+
+// `landmarks-model` changed: a loaded net is replaced (caller's thread).
+static void reload_landmarks(GstFaceRecAnalyzer* self) {
+  {
+    std::lock_guard<std::mutex> lk(self->priv->lock);
+    if (!self->priv->loaded) return;
+  }
+  try {
+    auto net = load_net(self);
+    std::lock_guard<std::mutex> lk(self->priv->lock);
+    if (self->priv->loaded) self->priv->net = std::move(net);
+  } catch (const facerec::Error&) {
+    // posted; the previous net stays
+  }
+}
 
 std::string landmarks_model(GstFaceRecAnalyzer* self) {
   GST_OBJECT_LOCK(self);
@@ -58,8 +116,7 @@ static void gst_facerec_analyzer_set_property(GObject* object, guint prop_id, co
       g_free(self->landmarks_model);
       self->landmarks_model = g_strdup(v ? v : "");
       GST_OBJECT_UNLOCK(self);
-      GstFaceRecAnalyzerClass* klass = GST_FACEREC_ANALYZER_GET_CLASS(self);
-      if (klass->landmarks_model_changed) klass->landmarks_model_changed(self);
+      gstfacerec::reload_landmarks(self);
       break;
     }
     default: G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec); break;
@@ -116,6 +173,7 @@ static GstFlowReturn gst_facerec_analyzer_transform_ip(GstBaseTransform* trans, 
 
 static void gst_facerec_analyzer_init(GstFaceRecAnalyzer* self) {
   self->landmarks_model = g_strdup("");
+  self->priv.construct();
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
 }
 
@@ -123,6 +181,7 @@ static void gst_facerec_analyzer_finalize(GObject* object) {
   GstFaceRecAnalyzer* self = GST_FACEREC_ANALYZER(object);
   g_free(self->landmarks_model);
   self->landmarks_model = nullptr;
+  self->priv.destroy();
   G_OBJECT_CLASS(gst_facerec_analyzer_parent_class)->finalize(object);
 }
 

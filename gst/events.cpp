@@ -52,4 +52,27 @@ GstStructure* presence_message(const facerec::PresenceEvent& ev) {
   return s;
 }
 
+GstStructure* faces_message(const FrameTimes& t, GstClockTime duration, const std::vector<facerec::FrameFace>& faces) {
+  GstStructure* s = gst_structure_new("facedetect-dnn", "timestamp", G_TYPE_UINT64, static_cast<guint64>(t.pts),
+                                      "stream-time", G_TYPE_UINT64, static_cast<guint64>(t.stream), "running-time",
+                                      G_TYPE_UINT64, static_cast<guint64>(t.running), "duration", G_TYPE_UINT64,
+                                      static_cast<guint64>(duration), nullptr);
+  GValue list = G_VALUE_INIT;
+  g_value_init(&list, GST_TYPE_LIST);
+  for (const facerec::FrameFace& f : faces) {
+    GstStructure* fs = gst_structure_new("face", "x", G_TYPE_UINT, static_cast<guint>(f.box.x), "y", G_TYPE_UINT,
+                                         static_cast<guint>(f.box.y), "width", G_TYPE_UINT,
+                                         static_cast<guint>(f.box.width), "height", G_TYPE_UINT,
+                                         static_cast<guint>(f.box.height), "confidence", G_TYPE_DOUBLE, f.confidence,
+                                         nullptr);
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, GST_TYPE_STRUCTURE);
+    gst_value_set_structure(&v, fs);
+    gst_structure_free(fs);
+    gst_value_list_append_and_take_value(&list, &v);
+  }
+  gst_structure_take_value(s, "faces", &list);
+  return s;
+}
+
 }  // namespace gstfacerec

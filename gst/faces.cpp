@@ -61,6 +61,46 @@ GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, const facerec::FrameFace&
   return roi;
 }
 
+RoiFaces collect_faces(GstBuffer* buf, int fw, int fh, int max_faces) {
+  RoiFaces r;
+  for_each_face(buf, [&](GstVideoRegionOfInterestMeta* roi) {
+    ++r.total;
+    auto f = face_from_roi(roi, fw, fh);
+    if (!f || (max_faces > 0 && r.faces.size() >= static_cast<size_t>(max_faces))) return;
+    facerec::FaceInput in;
+    in.face = *f;
+    guint64 id = 0;
+    if (gst_facerec_roi_get_tracking(roi, &id, nullptr, nullptr, nullptr)) in.track_id = static_cast<int64_t>(id);
+    // boxes without detection params come from elsewhere (another detector, videoscale)
+    in.detected = gst_facerec_roi_detection_is_fresh(roi) || !gst_facerec_roi_get_detection(roi, nullptr, nullptr);
+    r.rois.push_back(roi);
+    r.faces.push_back(in);
+  });
+  return r;
+}
+
+std::optional<facerec::FaceObservation> write_result(GstBuffer* buf, GstVideoRegionOfInterestMeta* roi,
+                                                     const facerec::FaceInput& in, const facerec::FaceOutput& o,
+                                                     const std::string& embedder_id) {
+  if (o.embedding != nullptr)
+    gst_buffer_set_facerec_embedding_meta(buf, roi->id, embedder_id.c_str(), o.embedding->data(),
+                                          static_cast<guint>(o.embedding->size()));
+  if (!o.classified) return std::nullopt;
+  const facerec::Match& m = o.match;
+  gst_facerec_roi_set_recognition_full(roi, m.known ? m.label.c_str() : nullptr, m.label_id, m.score, m.distance,
+                                       o.fresh);
+  facerec::FaceObservation ob;
+  ob.track_id = in.track_id;
+  ob.known = m.known;
+  ob.label = m.label;
+  ob.label_id = m.label_id;
+  ob.score = m.score;
+  ob.distance = m.distance;
+  ob.box = roi_box(roi);
+  ob.roi_id = roi->id;
+  return ob;
+}
+
 void set_recognition(GstVideoRegionOfInterestMeta* roi, const facerec::Match& m) {
   gst_facerec_roi_set_recognition(roi, m.known ? m.label.c_str() : nullptr, m.known ? m.label_id : -1,
                                   static_cast<double>(m.score), static_cast<double>(m.distance));

@@ -8,7 +8,13 @@
 #include <opencv2/core.hpp>
 
 #include "facemeta.h"
+#include <cstddef>
+#include <string>
+#include <vector>
+
 #include "facerec/frame_detector.h"
+#include "facerec/frame_recognizer.h"
+#include "facerec/presence.h"
 #include "facerec/types.h"
 
 namespace gstfacerec {
@@ -37,6 +43,24 @@ GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, const facerec::FrameFace&
 
 // Sets the "recognition" params of a face ROI from a classification.
 void set_recognition(GstVideoRegionOfInterestMeta* roi, const facerec::Match& match);
+
+// The face ROIs of a buffer as facerecognize's input: the ROI, the face (see
+// face_from_roi; ROIs with less than 2x2 pixels in the frame are left out), its track
+// id (-1 untracked) and whether its box was detected on this frame. At most
+// max_faces (> 0) are taken, in meta order; `total` counts every face ROI.
+struct RoiFaces {
+  std::vector<GstVideoRegionOfInterestMeta*> rois;
+  std::vector<facerec::FaceInput> faces;
+  size_t total = 0;
+};
+RoiFaces collect_faces(GstBuffer* buf, int frame_width, int frame_height, int max_faces);
+
+// Writes a recognition result on its ROI: the embedding meta (when there is one)
+// and, when classified, the "recognition" params. Returns the presence observation
+// of a classified face (nullopt otherwise).
+std::optional<facerec::FaceObservation> write_result(GstBuffer* buf, GstVideoRegionOfInterestMeta* roi,
+                                                     const facerec::FaceInput& in, const facerec::FaceOutput& out,
+                                                     const std::string& embedder_id);
 
 // The ROI box as an integer rectangle (no clipping).
 inline cv::Rect roi_box(const GstVideoRegionOfInterestMeta* roi) {

@@ -20,13 +20,9 @@
 // loaded on the thread that sets the property (once per g_object_set) and swapped
 // in before the next frame (a failed load is posted as an error by that frame).
 //
-// updates: like gst-plugins-bad's facedetect, an element message
-//   facedetect-dnn, timestamp=(guint64), stream-time=(guint64),
-//       running-time=(guint64), duration=(guint64),
-//       faces=(GstValueList){ face, x=(uint), y=(uint), width=(uint),
-//                             height=(uint), confidence=(double); ... }
-// is posted on every frame, when the face count changes (default), on frames
-// with faces, or never.
+// updates: like gst-plugins-bad's facedetect, a "facedetect-dnn" element message
+// (gst/events.h) is posted on every frame, when the face count changes (default),
+// on frames with faces, or never.
 //
 // Example:
 //   gst-launch-1.0 -m v4l2src ! videoconvert ! facedetect-dnn processing-width=640 !
@@ -49,6 +45,7 @@
 #include "facerec/detector_loader.h"
 #include "facerec/face_tracking.h"
 #include "facerec/frame_detector.h"
+#include "events.h"
 #include "videoframe.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_face_detect_dnn_debug);
@@ -60,11 +57,10 @@ constexpr double kDefaultConfidence = 0.6;
 constexpr double kDefaultNms = 0.4;
 constexpr gint kDefaultMinFaceSize = 0;
 constexpr gint kDefaultMaxFaces = 0;
-constexpr gint kDefaultProcessingWidth = 0;
+constexpr gint kDefaultProcessingWidth = 640;  // bench/README.md: 1080p without a full-size conversion
 constexpr gint kDefaultProcessingHeight = 0;
-constexpr gint kDefaultInferenceInterval = 1;
+constexpr gint kDefaultInferenceInterval = 3;  // bench/README.md (facerec-tracking-quality)
 constexpr gboolean kDefaultTracking = TRUE;
-constexpr const char* kMessageName = "facedetect-dnn";
 constexpr const char* kWhat = "face detector model";
 
 enum class Updates : gint { EveryFrame = 0, OnChange = 1, FacesPresent = 2, None = 3 };
@@ -314,38 +310,6 @@ static gboolean sink_event(GstBaseTransform* trans, GstEvent* event) {
   return ret;
 }
 
-static void post_faces_message(GstFaceDetectDnn* self, GstBuffer* buf,
-                               const std::vector<facerec::FrameFace>& faces) {
-  const GstSegment& seg = GST_BASE_TRANSFORM(self)->segment;
-  const GstClockTime ts = GST_BUFFER_PTS(buf);
-  GstClockTime stream_time = GST_CLOCK_TIME_NONE, running_time = GST_CLOCK_TIME_NONE;
-  if (GST_CLOCK_TIME_IS_VALID(ts) && seg.format == GST_FORMAT_TIME) {
-    stream_time = gst_segment_to_stream_time(&seg, GST_FORMAT_TIME, ts);
-    running_time = gst_segment_to_running_time(&seg, GST_FORMAT_TIME, ts);
-  }
-  GstStructure* s = gst_structure_new(
-      kMessageName, "timestamp", G_TYPE_UINT64, static_cast<guint64>(ts), "stream-time",
-      G_TYPE_UINT64, static_cast<guint64>(stream_time), "running-time", G_TYPE_UINT64,
-      static_cast<guint64>(running_time), "duration", G_TYPE_UINT64,
-      static_cast<guint64>(GST_BUFFER_DURATION(buf)), nullptr);
-  GValue list = G_VALUE_INIT;
-  g_value_init(&list, GST_TYPE_LIST);
-  for (const facerec::FrameFace& f : faces) {
-    GstStructure* fs = gst_structure_new(
-        "face", "x", G_TYPE_UINT, static_cast<guint>(f.box.x), "y", G_TYPE_UINT,
-        static_cast<guint>(f.box.y), "width", G_TYPE_UINT, static_cast<guint>(f.box.width),
-        "height", G_TYPE_UINT, static_cast<guint>(f.box.height), "confidence", G_TYPE_DOUBLE,
-        f.confidence, nullptr);
-    GValue v = G_VALUE_INIT;
-    g_value_init(&v, GST_TYPE_STRUCTURE);
-    gst_value_set_structure(&v, fs);
-    gst_structure_free(fs);
-    gst_value_list_append_and_take_value(&list, &v);
-  }
-  gst_structure_take_value(s, "faces", &list);
-  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
-}
-
 // A detector loaded by set_property replaces the running one here, between frames.
 // FALSE (error posted) when the newest load failed.
 static bool take_new_detector(GstFaceDetectDnn* self, facerec::FrameDetector& fd) {
@@ -410,7 +374,12 @@ static GstFlowReturn analyze(GstFaceRecAnalyzer* analyzer, GstVideoFrame* frame)
     case Updates::None: post = false; break;
   }
   p->prev_count = count;
-  if (post) post_faces_message(self, frame->buffer, result.faces);
+  if (post) {
+    const gstfacerec::FrameTimes t = gstfacerec::frame_times(GST_BASE_TRANSFORM(self), frame->buffer);
+    gst_element_post_message(GST_ELEMENT(self),
+                             gst_message_new_element(GST_OBJECT(self), gstfacerec::faces_message(
+                                 t, GST_BUFFER_DURATION(frame->buffer), result.faces)));
+  }
   return GST_FLOW_OK;
 }
 
@@ -438,80 +407,57 @@ static void gst_face_detect_dnn_class_init(GstFaceDetectDnnClass* klass) {
 
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                               GST_PARAM_MUTABLE_PLAYING);
-  g_object_class_install_property(
-      gobject_class, PROP_MODEL,
-      g_param_spec_string("model", "Model",
+  auto install = [gobject_class](guint id, GParamSpec* spec) { g_object_class_install_property(gobject_class, id, spec); };
+  install(PROP_MODEL, g_param_spec_string("model", "Model",
                           "Detector weights file (.onnx, .pb, .caffemodel); a bare name is "
                           "searched on $FACEREC_MODEL_PATH and the installed model dir. "
                           "Empty: the default detector (fr_detect.onnx)",
                           "", flags));
-  g_object_class_install_property(
-      gobject_class, PROP_CONFIG,
-      g_param_spec_string("config", "Config",
+  install(PROP_CONFIG, g_param_spec_string("config", "Config",
                           "Second file for res10 SSD: deploy.prototxt (Caffe) or .pbtxt (TF). "
                           "Empty: not needed / found next to the model",
                           "", flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MODEL_TYPE,
-      g_param_spec_enum("model-type", "Model type",
+  install(PROP_MODEL_TYPE, g_param_spec_enum("model-type", "Model type",
                         "Detector network type; auto decides from the file names",
                         GST_TYPE_FACEREC_DETECT_DNN_MODEL_TYPE,
                         static_cast<gint>(facerec::DetectorType::Auto), flags));
-  g_object_class_install_property(
-      gobject_class, PROP_CONFIDENCE_THRESHOLD,
-      g_param_spec_double("confidence-threshold", "Confidence threshold",
+  install(PROP_CONFIDENCE_THRESHOLD, g_param_spec_double("confidence-threshold", "Confidence threshold",
                           "Faces scored below this are dropped", 0.0, 1.0, kDefaultConfidence,
                           flags));
-  g_object_class_install_property(
-      gobject_class, PROP_NMS_THRESHOLD,
-      g_param_spec_double("nms-threshold", "NMS threshold",
+  install(PROP_NMS_THRESHOLD, g_param_spec_double("nms-threshold", "NMS threshold",
                           "Non-maximum suppression: boxes overlapping a better one by more "
                           "than this IoU are dropped",
                           0.0, 1.0, kDefaultNms, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MIN_FACE_SIZE,
-      g_param_spec_int("min-face-size", "Minimum face size",
+  install(PROP_MIN_FACE_SIZE, g_param_spec_int("min-face-size", "Minimum face size",
                        "Faces smaller than this (pixels, either side) are dropped; 0: keep all",
                        0, G_MAXINT, kDefaultMinFaceSize, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_MAX_FACES,
-      g_param_spec_int("max-faces", "Maximum faces",
+  install(PROP_MAX_FACES, g_param_spec_int("max-faces", "Maximum faces",
                        "Keep at most this many faces per frame (the most confident); "
                        "0: unlimited",
                        0, G_MAXINT, kDefaultMaxFaces, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_PROCESSING_WIDTH,
-      g_param_spec_int("processing-width", "Processing width",
+  install(PROP_PROCESSING_WIDTH, g_param_spec_int("processing-width", "Processing width",
                        "Detect on the frame scaled down (aspect kept, never enlarged) to fit "
                        "within processing-width x processing-height; boxes and landmarks are "
                        "mapped back to frame pixels. 0: no width limit (both 0: detect at the "
                        "frame's size)",
                        0, G_MAXINT, kDefaultProcessingWidth, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_PROCESSING_HEIGHT,
-      g_param_spec_int("processing-height", "Processing height",
+  install(PROP_PROCESSING_HEIGHT, g_param_spec_int("processing-height", "Processing height",
                        "Height limit of the image the detector sees (see processing-width). "
                        "0: no height limit",
                        0, G_MAXINT, kDefaultProcessingHeight, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_INFERENCE_INTERVAL,
-      g_param_spec_int("inference-interval", "Inference interval",
+  install(PROP_INFERENCE_INTERVAL, g_param_spec_int("inference-interval", "Inference interval",
                        "Run the detector on every Nth frame; on the frames in between the last "
                        "faces follow the picture (optical flow; with tracking=false they stay "
                        "where they were), with fresh=FALSE in their \"detection\" params. "
                        "Restarts after flushes, seeks, new streams and caps changes",
                        1, G_MAXINT, kDefaultInferenceInterval, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_TRACKING,
-      g_param_spec_boolean("tracking", "Tracking",
+  install(PROP_TRACKING, g_param_spec_boolean("tracking", "Tracking",
                            "Give every face a \"tracking\" param whose id follows the face from "
                            "frame to frame (through short misses), so that facerecognize names "
                            "each track once instead of every face on every frame; between "
                            "detector runs the faces follow the picture",
                            kDefaultTracking, flags));
-  g_object_class_install_property(
-      gobject_class, PROP_UPDATES,
-      g_param_spec_enum("updates", "Updates",
+  install(PROP_UPDATES, g_param_spec_enum("updates", "Updates",
                         "When to post a \"facedetect-dnn\" element message listing the faces "
                         "(timestamp, stream-time, running-time, duration, faces)",
                         GST_TYPE_FACEREC_DETECT_DNN_UPDATES, static_cast<gint>(kDefaultUpdates),

@@ -41,17 +41,23 @@
 #include <opencv2/imgproc.hpp>
 
 #include "elements.h"
+#include "canvas.h"
 #include "facemeta.h"
 #include "videoframe.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_facerec_overlay_debug);
 #define GST_CAT_DEFAULT gst_facerec_overlay_debug
 
+using gstfacerec::Canvas;
+using gstfacerec::colour_values;
+using gstfacerec::CompValues;
+
 namespace {
 constexpr gboolean kDefaultDrawLandmarks = FALSE;
 constexpr gint kDefaultLineWidth = 0;        // auto
 constexpr double kDefaultFontScale = 0.0;    // auto
 constexpr gboolean kDefaultShowScore = TRUE;
+constexpr gboolean kDefaultShowTrackId = FALSE;
 constexpr guint kDefaultKnownColor = 0x00FF00;
 constexpr guint kDefaultUnknownColor = 0xFF0000;
 constexpr guint kDefaultDetectedColor = 0xFFFF00;
@@ -64,6 +70,7 @@ struct Settings {
   gint line_width;
   double font_scale;
   gboolean show_score;
+  gboolean show_track_id;
   guint known_color, unknown_color, detected_color, landmark_color;
   gint label_position;
 };
@@ -73,142 +80,6 @@ int auto_line_width(int height) {
   return std::max(2, static_cast<int>(std::lround(height / 360.0)));
 }
 double auto_font_scale(int height) { return std::max(0.4, height / 1000.0); }
-
-// A colour as the values of the frame's components (R, G, B, A for RGB formats;
-// Y, U, V, A for YUV formats), indexed like GstVideoFormatInfo components.
-using CompValues = std::array<guint8, GST_VIDEO_MAX_COMPONENTS>;
-
-guint8 clamp_u8(double v) { return static_cast<guint8>(std::clamp(std::lround(v), 0L, 255L)); }
-
-CompValues colour_values(const GstVideoInfo* info, guint rgb) {
-  const double r = (rgb >> 16) & 0xFF, g = (rgb >> 8) & 0xFF, b = rgb & 0xFF;
-  CompValues v;
-  v.fill(255);
-  if (GST_VIDEO_INFO_IS_RGB(info)) {
-    v[GST_VIDEO_COMP_R] = static_cast<guint8>(r);
-    v[GST_VIDEO_COMP_G] = static_cast<guint8>(g);
-    v[GST_VIDEO_COMP_B] = static_cast<guint8>(b);
-    return v;
-  }
-  // Y'CbCr with the caps' matrix (BT.601 when unknown) and range.
-  gdouble kr = 0.299, kb = 0.114;
-  if (!gst_video_color_matrix_get_Kr_Kb(info->colorimetry.matrix, &kr, &kb)) {
-    kr = 0.299;
-    kb = 0.114;
-  }
-  const double kg = 1.0 - kr - kb;
-  const double ey = (kr * r + kg * g + kb * b) / 255.0;
-  const double pb = (b / 255.0 - ey) / (2.0 * (1.0 - kb));
-  const double pr = (r / 255.0 - ey) / (2.0 * (1.0 - kr));
-  const bool full = info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
-  v[GST_VIDEO_COMP_Y] = clamp_u8(full ? 255.0 * ey : 16.0 + 219.0 * ey);
-  v[GST_VIDEO_COMP_U] = clamp_u8(128.0 + (full ? 255.0 : 224.0) * pb);
-  v[GST_VIDEO_COMP_V] = clamp_u8(128.0 + (full ? 255.0 : 224.0) * pr);
-  return v;
-}
-
-// One 8-bit component of a mapped frame, at its own (possibly subsampled) size.
-struct Component {
-  guint8* data;  // first sample of the component
-  int stride;    // bytes per row
-  int pstride;   // bytes between samples of a row
-  int wsub, hsub;  // log2 subsampling
-  int width, height;
-  int slot;  // colour slot: the component index (R,G,B,A or Y,U,V,A)
-};
-
-// Draws on every component of a frame, in frame (luma) pixel coordinates.
-class Canvas {
- public:
-  explicit Canvas(GstVideoFrame* frame) {
-    const GstVideoFormatInfo* fi = frame->info.finfo;
-    width_ = GST_VIDEO_FRAME_WIDTH(frame);
-    height_ = GST_VIDEO_FRAME_HEIGHT(frame);
-    for (guint c = 0; c < GST_VIDEO_FRAME_N_COMPONENTS(frame); ++c) {
-      Component k;
-      k.data = static_cast<guint8*>(GST_VIDEO_FRAME_COMP_DATA(frame, c));
-      k.stride = GST_VIDEO_FRAME_COMP_STRIDE(frame, c);
-      k.pstride = GST_VIDEO_FRAME_COMP_PSTRIDE(frame, c);
-      k.wsub = GST_VIDEO_FORMAT_INFO_W_SUB(fi, c);
-      k.hsub = GST_VIDEO_FORMAT_INFO_H_SUB(fi, c);
-      k.width = GST_VIDEO_FRAME_COMP_WIDTH(frame, c);
-      k.height = GST_VIDEO_FRAME_COMP_HEIGHT(frame, c);
-      k.slot = static_cast<int>(c);
-      if (k.data == nullptr || k.width <= 0 || k.height <= 0) continue;
-      comps_[n_++] = k;
-    }
-  }
-
-  int width() const { return width_; }
-  int height() const { return height_; }
-
-  // Solid rectangle (clipped to the frame). A subsampled sample gets the colour
-  // when any of the pixels it covers is inside the rectangle.
-  void fill(cv::Rect r, const CompValues& colour) {
-    r &= cv::Rect(0, 0, width_, height_);
-    if (r.empty()) return;
-    for (int i = 0; i < n_; ++i) {
-      const Component& k = comps_[i];
-      const guint8 val = colour[k.slot];
-      const int x0 = r.x >> k.wsub, x1 = std::min(k.width, ((r.x + r.width - 1) >> k.wsub) + 1);
-      const int y0 = r.y >> k.hsub, y1 = std::min(k.height, ((r.y + r.height - 1) >> k.hsub) + 1);
-      for (int y = y0; y < y1; ++y) {
-        guint8* p = k.data + static_cast<size_t>(y) * k.stride + static_cast<size_t>(x0) * k.pstride;
-        for (int x = x0; x < x1; ++x, p += k.pstride) *p = val;
-      }
-    }
-  }
-
-  // Blends `colour` through an 8-bit coverage mask whose (0,0) is at `origin` in
-  // frame pixels. A subsampled sample gets the mean coverage of its pixels.
-  void blend(const cv::Mat& mask, cv::Point origin, const CompValues& colour) {
-    const cv::Rect r = cv::Rect(origin, mask.size()) & cv::Rect(0, 0, width_, height_);
-    if (r.empty()) return;
-    for (int i = 0; i < n_; ++i) {
-      const Component& k = comps_[i];
-      const int val = colour[k.slot];
-      const int x0 = r.x >> k.wsub, x1 = std::min(k.width, ((r.x + r.width - 1) >> k.wsub) + 1);
-      const int y0 = r.y >> k.hsub, y1 = std::min(k.height, ((r.y + r.height - 1) >> k.hsub) + 1);
-      for (int y = y0; y < y1; ++y) {
-        guint8* p = k.data + static_cast<size_t>(y) * k.stride + static_cast<size_t>(x0) * k.pstride;
-        for (int x = x0; x < x1; ++x, p += k.pstride) {
-          // the frame pixels this sample covers, inside the frame
-          const int px0 = x << k.wsub, px1 = std::min(width_, (x + 1) << k.wsub);
-          const int py0 = y << k.hsub, py1 = std::min(height_, (y + 1) << k.hsub);
-          int sum = 0;
-          for (int py = py0; py < py1; ++py) {
-            const int my = py - origin.y;
-            if (my < 0 || my >= mask.rows) continue;
-            const guint8* mrow = mask.ptr<guint8>(my);
-            for (int px = px0; px < px1; ++px) {
-              const int mx = px - origin.x;
-              if (mx >= 0 && mx < mask.cols) sum += mrow[mx];
-            }
-          }
-          const int n = (px1 - px0) * (py1 - py0);
-          if (n <= 0 || sum == 0) continue;
-          const int a = (sum + n / 2) / n;
-          *p = static_cast<guint8>((*p * (255 - a) + val * a + 127) / 255);
-        }
-      }
-    }
-  }
-
-  // Outline of `box` drawn on its inner side, `t` pixels wide.
-  void outline(const cv::Rect& box, int t, const CompValues& colour) {
-    const int tx = std::min(t, std::max(1, (box.width + 1) / 2));
-    const int ty = std::min(t, std::max(1, (box.height + 1) / 2));
-    fill(cv::Rect(box.x, box.y, box.width, ty), colour);
-    fill(cv::Rect(box.x, box.y + box.height - ty, box.width, ty), colour);
-    fill(cv::Rect(box.x, box.y, tx, box.height), colour);
-    fill(cv::Rect(box.x + box.width - tx, box.y, tx, box.height), colour);
-  }
-
- private:
-  int width_ = 0, height_ = 0;
-  std::array<Component, GST_VIDEO_MAX_COMPONENTS> comps_{};
-  int n_ = 0;
-};
 
 // Black or white, whichever reads better on `rgb`.
 guint text_colour_for(guint rgb) {
@@ -271,6 +142,7 @@ enum {
   PROP_LINE_WIDTH,
   PROP_FONT_SCALE,
   PROP_SHOW_SCORE,
+  PROP_SHOW_TRACK_ID,
   PROP_KNOWN_COLOR,
   PROP_UNKNOWN_COLOR,
   PROP_DETECTED_COLOR,
@@ -294,6 +166,7 @@ static void gst_facerec_overlay_set_property(GObject* object, guint prop_id, con
     case PROP_LINE_WIDTH: s.line_width = g_value_get_int(value); break;
     case PROP_FONT_SCALE: s.font_scale = g_value_get_double(value); break;
     case PROP_SHOW_SCORE: s.show_score = g_value_get_boolean(value); break;
+    case PROP_SHOW_TRACK_ID: s.show_track_id = g_value_get_boolean(value); break;
     case PROP_KNOWN_COLOR: s.known_color = g_value_get_uint(value); break;
     case PROP_UNKNOWN_COLOR: s.unknown_color = g_value_get_uint(value); break;
     case PROP_DETECTED_COLOR: s.detected_color = g_value_get_uint(value); break;
@@ -314,6 +187,7 @@ static void gst_facerec_overlay_get_property(GObject* object, guint prop_id, GVa
     case PROP_LINE_WIDTH: g_value_set_int(value, s.line_width); break;
     case PROP_FONT_SCALE: g_value_set_double(value, s.font_scale); break;
     case PROP_SHOW_SCORE: g_value_set_boolean(value, s.show_score); break;
+    case PROP_SHOW_TRACK_ID: g_value_set_boolean(value, s.show_track_id); break;
     case PROP_KNOWN_COLOR: g_value_set_uint(value, s.known_color); break;
     case PROP_UNKNOWN_COLOR: g_value_set_uint(value, s.unknown_color); break;
     case PROP_DETECTED_COLOR: g_value_set_uint(value, s.detected_color); break;
@@ -369,6 +243,9 @@ static GstFlowReturn gst_facerec_overlay_transform_frame_ip(GstVideoFilter* filt
         text = "unknown";
       }
     }
+    guint64 track = 0;
+    if (s.show_track_id && gst_facerec_roi_get_tracking(roi, &track, nullptr, nullptr, nullptr))
+      text += (text.empty() ? "#" : " #") + std::to_string(track);
     const CompValues colour = colour_values(info, rgb);
     canvas.outline(box, line, colour);
 
@@ -415,6 +292,7 @@ static void gst_facerec_overlay_init(GstFaceRecOverlay* self) {
   s.line_width = kDefaultLineWidth;
   s.font_scale = kDefaultFontScale;
   s.show_score = kDefaultShowScore;
+  s.show_track_id = kDefaultShowTrackId;
   s.known_color = kDefaultKnownColor;
   s.unknown_color = kDefaultUnknownColor;
   s.detected_color = kDefaultDetectedColor;
@@ -459,6 +337,13 @@ static void gst_facerec_overlay_class_init(GstFaceRecOverlayClass* klass) {
                            "Append the classifier score to the names of known faces: "
                            "\"name (0.87)\"",
                            kDefaultShowScore, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_SHOW_TRACK_ID,
+      g_param_spec_boolean("show-track-id", "Show track id",
+                           "Append the face's track id (its \"tracking\" param, from "
+                           "facedetect-dnn's tracking) to the label: \"name (0.87) #3\", "
+                           "\"unknown #5\", \"#7\" for a face not recognised",
+                           kDefaultShowTrackId, flags));
   g_object_class_install_property(
       gobject_class, PROP_KNOWN_COLOR,
       g_param_spec_uint("known-color", "Known colour",

@@ -43,7 +43,6 @@
 #include "facerec/crop_writer.h"
 #include "facerec/embedder.h"
 #include "facerec/frame_recognizer.h"
-#include "facerec/landmarks.h"
 #include "facerec/model_watcher.h"
 #include "facerec/models.h"
 #include "facerec/presence.h"
@@ -100,8 +99,6 @@ struct Private {
   std::mutex lock;               // start/stop against set_property: the two below
   std::unique_ptr<facerec::ModelWatcher<Model>> watcher;
   std::unique_ptr<facerec::CropWriter> crops;
-  std::mutex landmarks_lock;  // swapped when `landmarks-model` changes while playing
-  std::shared_ptr<facerec::LandmarkNet> landmarks;
 };
 
 }  // namespace
@@ -165,23 +162,6 @@ static void model_failed(GstFaceRecognize* self, const std::string& path, const 
                          "MODEL and MODEL.svm"));
 }
 
-// The landmark net for faces without landmarks: a named file must load (posts an
-// error and throws); the default is optional (only ROIs that lost their params need it).
-static std::shared_ptr<facerec::LandmarkNet> load_landmarks(GstFaceRecognize* self, std::string file) {
-  std::shared_ptr<facerec::LandmarkNet> net;
-  if (file.empty()) {
-    if (facerec::find_model(facerec::defaults::kLandmarks).empty()) {
-      GST_WARNING_OBJECT(self, "%s not found on the model path: faces that arrive without landmarks are "
-                         "aligned on the mean face placed in their box", facerec::defaults::kLandmarks);
-      return net;
-    }
-    file = facerec::defaults::kLandmarks;
-  }
-  if (!GST_FACEREC_LOAD_OR_POST(self, "landmarks model", file, [&] { net = std::make_shared<facerec::LandmarkNet>(file); }))
-    throw facerec::Error(file, "not loaded");
-  return net;
-}
-
 static gboolean start_models(GstFaceRecAnalyzer* analyzer) {
   GstFaceRecognize* self = GST_FACE_RECOGNIZE(analyzer);
   Private* p = &*self->priv;
@@ -196,12 +176,7 @@ static gboolean start_models(GstFaceRecAnalyzer* analyzer) {
   const std::string id = embedder->spec().id;
   GST_INFO_OBJECT(self, "embedder %s (%s), %d-d", id.c_str(), embedder->path().c_str(), embedder->spec().dim);
   st->recognizer = std::make_unique<facerec::FrameRecognizer>(embedder);
-  std::shared_ptr<facerec::LandmarkNet> landmarks;
-  try {
-    landmarks = load_landmarks(self, gstfacerec::landmarks_model(analyzer));
-  } catch (const facerec::Error&) {
-    return FALSE;  // posted
-  }
+  if (!gstfacerec::load_landmarks(analyzer)) return FALSE;
   auto watcher = std::make_unique<facerec::ModelWatcher<Model>>(
       [id](const std::string& path) { return load_model(path, id); },
       [self](const std::string& path, const std::shared_ptr<const Model>& m, facerec::ModelSource src) {
@@ -234,10 +209,6 @@ static gboolean start_models(GstFaceRecAnalyzer* analyzer) {
       });
   st->start_us = g_get_monotonic_time();
   std::lock_guard<std::mutex> lk(p->lock);
-  {
-    std::lock_guard<std::mutex> lm(p->landmarks_lock);
-    p->landmarks = std::move(landmarks);
-  }
   p->watcher = std::move(watcher);
   p->crops = std::move(crops);
   p->state = std::move(st);
@@ -256,20 +227,7 @@ static void stop_models(GstFaceRecAnalyzer* analyzer) {
   watcher.reset();
   crops.reset();  // writes the crops still queued
   p->state.reset();
-}
-
-static void landmarks_model_changed(GstFaceRecAnalyzer* analyzer) {
-  GstFaceRecognize* self = GST_FACE_RECOGNIZE(analyzer);
-  Private* p = &*self->priv;
-  std::lock_guard<std::mutex> lk(p->lock);
-  if (!p->watcher) return;  // not started: start() loads it
-  try {
-    auto net = load_landmarks(self, gstfacerec::landmarks_model(analyzer));
-    std::lock_guard<std::mutex> lm(p->landmarks_lock);
-    p->landmarks = std::move(net);
-  } catch (const facerec::Error&) {
-    // posted; the previous net stays
-  }
+  gstfacerec::drop_landmarks(analyzer);
 }
 
 // Times events are taken on: the running time, else a monotonic clock since start().
@@ -310,24 +268,9 @@ static GstFlowReturn analyze(GstFaceRecAnalyzer* analyzer, GstVideoFrame* frame)
   if (s.watch) p->watcher->poll();
   const std::shared_ptr<const Model> model = p->watcher->current();
 
-  // The face ROIs, as lib faces (box clipped to the frame, track if any).
   const int fw = GST_VIDEO_FRAME_WIDTH(frame), fh = GST_VIDEO_FRAME_HEIGHT(frame);
-  std::vector<GstVideoRegionOfInterestMeta*> rois;
-  std::vector<facerec::FaceInput> faces;
-  size_t all = 0;
-  gstfacerec::for_each_face(frame->buffer, [&](GstVideoRegionOfInterestMeta* roi) {
-    ++all;
-    auto f = gstfacerec::face_from_roi(roi, fw, fh);
-    if (!f) return;
-    if (s.max_faces > 0 && faces.size() >= static_cast<size_t>(s.max_faces)) return;
-    facerec::FaceInput in;
-    in.face = *f;
-    guint64 id = 0;
-    if (gst_facerec_roi_get_tracking(roi, &id, nullptr, nullptr, nullptr)) in.track_id = static_cast<int64_t>(id);
-    in.detected = gst_facerec_roi_detection_is_fresh(roi) || !gst_facerec_roi_get_detection(roi, nullptr, nullptr);
-    rois.push_back(roi);
-    faces.push_back(in);
-  });
+  const gstfacerec::RoiFaces in = gstfacerec::collect_faces(frame->buffer, fw, fh, s.max_faces);
+  const size_t all = in.total;
   if (s.max_faces > 0 && all > static_cast<size_t>(s.max_faces) && !st->warned_max_faces) {
     st->warned_max_faces = true;
     GST_ELEMENT_WARNING(self, STREAM, FAILED, ("%zu faces on one frame: only the first %d are recognised", all, s.max_faces),
@@ -348,14 +291,10 @@ static GstFlowReturn analyze(GstFaceRecAnalyzer* analyzer, GstVideoFrame* frame)
   facerec::RecognitionSettings rs;
   rs.gate = static_cast<float>(s.unknown_threshold);
   rs.reclassify_interval = s.reclassify_interval;
-  std::shared_ptr<facerec::LandmarkNet> landmarks;
-  {
-    std::lock_guard<std::mutex> lm(p->landmarks_lock);
-    landmarks = p->landmarks;
-  }
+  const std::shared_ptr<facerec::LandmarkNet> landmarks = gstfacerec::landmarks(analyzer);
   std::vector<facerec::FaceOutput> out;
   try {
-    out = st->recognizer->process(src, faces, model, rs, landmarks.get());
+    out = st->recognizer->process(src, in.faces, model, rs, landmarks.get());
   } catch (const std::exception& e) {
     GST_WARNING_OBJECT(self, "recognition failed on a %dx%d frame: %s", fw, fh, e.what());
     return GST_FLOW_OK;
@@ -363,26 +302,8 @@ static GstFlowReturn analyze(GstFaceRecAnalyzer* analyzer, GstVideoFrame* frame)
 
   const std::string& emb_id = st->recognizer->embedder().spec().id;
   std::vector<facerec::FaceObservation> seen;
-  for (size_t i = 0; i < out.size(); ++i) {
-    const facerec::FaceOutput& o = out[i];
-    if (o.embedding != nullptr)
-      gst_buffer_set_facerec_embedding_meta(frame->buffer, rois[i]->id, emb_id.c_str(), o.embedding->data(),
-                                            static_cast<guint>(o.embedding->size()));
-    if (!o.classified) continue;
-    const facerec::Match& m = o.match;
-    gst_facerec_roi_set_recognition_full(rois[i], m.known ? m.label.c_str() : nullptr, m.label_id, m.score, m.distance,
-                                         o.fresh);
-    facerec::FaceObservation ob;
-    ob.track_id = faces[i].track_id;
-    ob.known = m.known;
-    ob.label = m.label;
-    ob.label_id = m.label_id;
-    ob.score = m.score;
-    ob.distance = m.distance;
-    ob.box = gstfacerec::roi_box(rois[i]);
-    ob.roi_id = rois[i]->id;
-    seen.push_back(ob);
-  }
+  for (size_t i = 0; i < out.size(); ++i)
+    if (auto ob = gstfacerec::write_result(frame->buffer, in.rois[i], in.faces[i], out[i], emb_id)) seen.push_back(*ob);
   const gstfacerec::FrameTimes t = gstfacerec::frame_times(GST_BASE_TRANSFORM(self), frame->buffer);
   facerec::PresenceSettings ps;
   ps.leave_timeout_ns = static_cast<std::uint64_t>(s.leave_timeout_ms) * GST_MSECOND;
@@ -546,5 +467,4 @@ static void gst_face_recognize_class_init(GstFaceRecognizeClass* klass) {
   analyzer_class->start_models = start_models;
   analyzer_class->stop_models = stop_models;
   analyzer_class->analyze = analyze;
-  analyzer_class->landmarks_model_changed = landmarks_model_changed;
 }

@@ -5,40 +5,21 @@
 
 #include <opencv2/imgproc.hpp>
 
+#include "facerec/models.h"
+
 namespace facerec {
 
-ChipTemplate dlib_150_template() {
-  // dlib-style 150x150 chip with padding 0.25, derived from dlib's mean face shape
-  // (models/SOURCES.md; the alignment used when checking the face-api conversion).
-  return {"dlib_150",
-          cv::Size(150, 150),
-          {cv::Point2f(47.55f, 46.60f), cv::Point2f(100.48f, 46.60f), cv::Point2f(74.01f, 76.56f),
-           cv::Point2f(50.41f, 103.02f), cv::Point2f(97.61f, 103.02f)}};
+ChipTemplate chip_template(const std::string& name) {
+  const Manifest& m = builtin_manifest();
+  if (const ChipTemplate* t = m.chip_template(name)) return *t;
+  throw Error("", "unknown chip template '" + name + "': models/manifest.json has " +
+                      m.chip_template_names());
 }
 
-ChipTemplate openface_96_template() {
-  // OpenFace (align_dlib.py) normalises its 68-point mean-face TEMPLATE to [0,1] per axis
-  // (MINMAX_TEMPLATE = (T - min) / (max - min)) and maps INNER_EYES_AND_BOTTOM_LIP (points
-  // 39, 42, 57) with an affine onto imgDim * MINMAX_TEMPLATE, imgDim = 96. Those three land at
-  // (34.92,17.08) (59.42,16.59) (48.02,72.06). Our 5 points are taken from the SAME scaled
-  // template: eye centres = mean of points 36-41 / 42-47, nose tip = 30, mouth corners = 48 / 54:
-  // a least-squares similarity onto them places the face where OpenFace's 3-point affine does
-  // (up to OpenFace's slight non-uniform scaling).
-  return {"openface_96",
-          cv::Size(96, 96),
-          {cv::Point2f(26.6276f, 16.0593f), cv::Point2f(67.7903f, 15.2640f),
-           cv::Point2f(47.2410f, 40.5223f), cv::Point2f(29.4826f, 61.6176f),
-           cv::Point2f(66.7597f, 60.8777f)}};
-}
-
-ChipTemplate arcface_112_template() {
-  // insightface's standard 112x112 ArcFace reference points.
-  return {"arcface_112",
-          cv::Size(112, 112),
-          {cv::Point2f(38.2946f, 51.6963f), cv::Point2f(73.5318f, 51.5014f),
-           cv::Point2f(56.0252f, 71.7366f), cv::Point2f(41.5493f, 92.3655f),
-           cv::Point2f(70.7299f, 92.2041f)}};
-}
+// The templates' points and their derivations are in models/manifest.json.
+ChipTemplate dlib_150_template() { return chip_template("dlib_150"); }
+ChipTemplate openface_96_template() { return chip_template("openface_96"); }
+ChipTemplate arcface_112_template() { return chip_template("arcface_112"); }
 
 cv::Mat similarity_transform(const Landmarks& from, const Landmarks& to) {
   // Closed-form least squares for x' = a*x - b*y + tx, y' = b*x + a*y + ty (Umeyama without

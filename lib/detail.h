@@ -10,6 +10,7 @@
 #include <opencv2/dnn.hpp>
 
 #include "facerec/detector.h"
+#include "facerec/embedder.h"
 
 namespace facerec {
 namespace detail {
@@ -46,6 +47,13 @@ class DetectorBase : public Detector {
  protected:
   DetectorConfig cfg_;
 };
+
+// embedder_dnn.cpp: the OpenCV DNN embedder (the manifest's "opencv-dnn" runner).
+std::unique_ptr<Embedder> make_dnn_embedder(const EmbedderSpec& spec);
+
+// manifest_data.cpp, written from models/manifest.json at build time (lib/embed_manifest.py).
+extern const char kBuiltinManifest[];
+extern const std::size_t kBuiltinManifestSize;
 
 // Backend factories, one per backend file; the detector-type table (detector.cpp) names them.
 std::unique_ptr<Detector> make_ultraface_detector(const DetectorConfig& cfg);

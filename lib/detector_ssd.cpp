@@ -4,6 +4,7 @@
 #include "detail.h"
 #include "facerec/landmarks.h"
 #include "facerec/models.h"
+#include "facerec/net_registry.h"
 
 namespace facerec {
 
@@ -17,6 +18,29 @@ bool has_suffix(const std::string& s, const std::string& suf) {
 bool is_ssd_output(const cv::Mat& out) {
   return out.dims == 4 && out.size[0] == 1 && out.size[1] == 1 && out.size[3] == 7 &&
          out.type() == CV_32F;
+}
+
+// One copy of the network for the shared registry. Caffe and TF importers accept some
+// broken weight files and only fail on the first run: run once now so that a bad file is
+// reported when the detector is created. A loadable network of another kind (another
+// detector given as the model) runs, but would find no face on any frame: refuse it here,
+// naming the file.
+cv::dnn::Net load_checked(const std::string& model, const std::string& config) {
+  cv::dnn::Net net = detail::read_dnn(model, config);
+  cv::Mat out;
+  try {
+    net.setInput(cv::Mat(std::vector<int>{1, 3, 300, 300}, CV_32F, cv::Scalar(0)));
+    out = net.forward();
+  } catch (const cv::Exception& e) {
+    throw Error(model, std::string("the res10 SSD weights cannot be used with config ") + config +
+                           " (corrupt or incomplete file, or config of another model): re-download both "
+                           "files. OpenCV said: " + e.what());
+  }
+  if (!is_ssd_output(out))
+    throw Error(model, "not a res10 SSD face detector: it gives " + detail::shape_string(out) +
+                           " for a 1x3x300x300 input, the res10 SSD gives [1,1,N,7]: wrong model file (or "
+                           "set the model type of this file)");
+  return net;
 }
 
 class SsdDetector final : public detail::DetectorBase {
@@ -33,26 +57,8 @@ class SsdDetector final : public detail::DetectorBase {
     // Missing weights name the weights file: resolve (and check) it first.
     path_ = resolve_model(model);
     config_ = resolve_model(config);
-    net_ = detail::read_dnn(path_, config_);
-    // Caffe and TF importers accept some broken weight files and only fail on the first run:
-    // run once now so that a bad file is reported when the detector is created.
-    cv::Mat out;
-    try {
-      net_.setInput(cv::Mat(std::vector<int>{1, 3, 300, 300}, CV_32F, cv::Scalar(0)));
-      out = net_.forward();
-    } catch (const cv::Exception& e) {
-      throw Error(path_, std::string("the res10 SSD weights cannot be used with config ") +
-                             config_ + " (corrupt or incomplete file, or config of another "
-                             "model): re-download both files. OpenCV said: " + e.what());
-    }
-    // A loadable network of another kind (another detector given as the model) runs, but
-    // would find no face on any frame: refuse it here, naming the file.
-    if (!is_ssd_output(out))
-      throw Error(path_, "not a res10 SSD face detector: it gives " + detail::shape_string(out) +
-                             " for a 1x3x300x300 input, the res10 SSD gives [1,1,N,7]: wrong "
-                             "model file (or set the model type of this file)");
+    net_ = acquire_shared<cv::dnn::Net>("res10-ssd", path_, config_, {}, load_checked);
     landmarks_ = std::make_unique<LandmarkNet>(cfg.landmarks);
-    if (cfg.threads > 0) cv::setNumThreads(cfg.threads);
   }
 
   std::vector<Face> detect(const cv::Mat& input) override {
@@ -64,8 +70,10 @@ class SsdDetector final : public detail::DetectorBase {
                                           false, false, CV_32F);
     cv::Mat out;
     try {
-      net_.setInput(blob);
-      out = net_.forward();
+      out = net_->with([&blob](cv::dnn::Net& net) {  // shared net: copy the output out of it
+        net.setInput(blob);
+        return net.forward().clone();
+      });
     } catch (const cv::Exception& e) {
       throw Error(path_, std::string("res10 SSD failed to run (weights missing from the model, "
                                      "corrupt file, or wrong config ") + config_ +
@@ -99,7 +107,7 @@ class SsdDetector final : public detail::DetectorBase {
 
  private:
   std::string path_, config_;
-  cv::dnn::Net net_;
+  std::shared_ptr<SharedNet> net_;
   std::unique_ptr<LandmarkNet> landmarks_;
 };
 

@@ -4,6 +4,7 @@
 #include "detail.h"
 #include "facerec/landmarks.h"
 #include "facerec/models.h"
+#include "facerec/net_registry.h"
 
 namespace facerec {
 
@@ -15,12 +16,11 @@ class UltraFaceDetector final : public detail::DetectorBase {
  public:
   explicit UltraFaceDetector(const DetectorConfig& cfg) : DetectorBase(cfg) {
     path_ = resolve_model(cfg.model.empty() ? std::string(defaults::kDetector) : cfg.model);
-    net_ = detail::read_dnn(path_, "");
+    net_ = acquire_net(path_);
     // A loadable network that is not UltraFace (the landmark net or an embedder given as
     // the model) fails here, naming the file, instead of finding no face on every frame.
     run(cv::Mat(std::vector<int>{1, 3, kInput.height, kInput.width}, CV_32F, cv::Scalar(0)));
     landmarks_ = std::make_unique<LandmarkNet>(cfg.landmarks);
-    if (cfg.threads > 0) cv::setNumThreads(cfg.threads);
   }
 
   std::vector<Face> detect(const cv::Mat& input) override {
@@ -71,8 +71,11 @@ class UltraFaceDetector final : public detail::DetectorBase {
         "[1,N,4] for a 1x3x240x320 input";
     std::vector<cv::Mat> outs;
     try {
-      net_.setInput(blob);
-      net_.forward(outs, std::vector<cv::String>{"scores", "boxes"});
+      net_->with([&](cv::dnn::Net& net) {  // shared net: copy the outputs out of it
+        net.setInput(blob);
+        net.forward(outs, std::vector<cv::String>{"scores", "boxes"});
+        for (cv::Mat& o : outs) o = o.clone();
+      });
     } catch (const cv::Exception& e) {
       throw Error(path_, std::string("not an UltraFace face detector, or a corrupt file: ") +
                              kExpected + "; give that model (models/fetch-models.sh) or set the "
@@ -92,7 +95,7 @@ class UltraFaceDetector final : public detail::DetectorBase {
   }
 
   std::string path_;
-  cv::dnn::Net net_;
+  std::shared_ptr<SharedNet> net_;
   std::unique_ptr<LandmarkNet> landmarks_;
 };
 

@@ -7,6 +7,7 @@
 
 #include "detail.h"
 #include "facerec/models.h"
+#include "facerec/net_registry.h"
 
 namespace facerec {
 
@@ -42,29 +43,29 @@ void check_yunet_network(const std::string& path) {
   }
 }
 
+// One copy of the detector for the shared registry; its input size and thresholds are set
+// on every call (detect() below): the copy is shared by detectors of other settings.
+cv::Ptr<cv::FaceDetectorYN> load(const std::string& path, const std::string&) {
+  check_yunet_network(path);
+  cv::Ptr<cv::FaceDetectorYN> yn;
+  try {
+    yn = cv::FaceDetectorYN::create(path, "", cv::Size(320, 320), 0.6f, 0.4f, 5000);
+  } catch (const cv::Exception& e) {
+    throw Error(path, std::string("OpenCV cannot load this YuNet model: the file is corrupt or not "
+                                  "face_detection_yunet_2022mar.onnx; re-download it. OpenCV said: ") + e.what());
+  }
+  if (!yn) throw Error(path, "OpenCV could not create the YuNet detector: wrong model file");
+  return yn;
+}
+
 class YuNetDetector final : public detail::DetectorBase {
  public:
   explicit YuNetDetector(const DetectorConfig& cfg) : DetectorBase(cfg) {
     path_ = resolve_model(cfg.model);
     check_model_file(path_);
-    check_yunet_network(path_);
-    try {
-      yn_ = cv::FaceDetectorYN::create(path_, "", input_size_, cfg.confidence_threshold,
-                                       cfg.nms_threshold, 5000);
-    } catch (const cv::Exception& e) {
-      throw Error(path_, std::string("OpenCV cannot load this YuNet model: the file is corrupt or "
-                                     "not face_detection_yunet_2022mar.onnx; re-download it. "
-                                     "OpenCV said: ") + e.what());
-    }
-    if (!yn_) throw Error(path_, "OpenCV could not create the YuNet detector: wrong model file");
-    if (cfg.threads > 0) cv::setNumThreads(cfg.threads);
+    yn_ = acquire_shared<cv::Ptr<cv::FaceDetectorYN>>("yunet", path_, "", {}, load);
   }
 
-  void set_thresholds(float confidence, float nms) override {
-    DetectorBase::set_thresholds(confidence, nms);
-    yn_->setScoreThreshold(confidence);
-    yn_->setNMSThreshold(nms);
-  }
 
   std::vector<Face> detect(const cv::Mat& input) override {
     std::vector<Face> faces;
@@ -79,13 +80,15 @@ class YuNetDetector final : public detail::DetectorBase {
                          std::max(0, kMinSide - bgr.cols), cv::BORDER_CONSTANT, cv::Scalar::all(0));
       bgr = padded;
     }
-    if (bgr.size() != input_size_) {
-      input_size_ = bgr.size();
-      yn_->setInputSize(input_size_);
-    }
     cv::Mat out;
     try {
-      yn_->detect(bgr, out);
+      yn_->with([&](cv::Ptr<cv::FaceDetectorYN>& yn) {  // shared: apply this detector's settings
+        yn->setInputSize(bgr.size());
+        yn->setScoreThreshold(cfg_.confidence_threshold);
+        yn->setNMSThreshold(cfg_.nms_threshold);
+        yn->detect(bgr, out);
+        out = out.clone();
+      });
     } catch (const cv::Exception& e) {
       throw Error(path_, std::string("YuNet detector failed to run: ") + e.what());
     }
@@ -107,8 +110,7 @@ class YuNetDetector final : public detail::DetectorBase {
  private:
   static constexpr int kMinSide = 64;
   std::string path_;
-  cv::Size input_size_{320, 320};
-  cv::Ptr<cv::FaceDetectorYN> yn_;
+  std::shared_ptr<SharedModel<cv::Ptr<cv::FaceDetectorYN>>> yn_;
 };
 
 }  // namespace

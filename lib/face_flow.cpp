@@ -116,8 +116,15 @@ std::vector<std::optional<Face>> FaceFlow::follow(const cv::Mat& prev, const cv:
     if (static_cast<int>(from.size()) < config_.min_points) continue;
     double mm[6];
     if (!robust_similarity(from, to, 2.0 / scale, static_cast<size_t>(config_.min_points), mm)) continue;
-    const double k = std::sqrt(mm[0] * mm[0] + mm[3] * mm[3]);  // uniform scale
+    double k = std::sqrt(mm[0] * mm[0] + mm[3] * mm[3]);  // uniform scale
     if (!std::isfinite(k) || k < 0.5 || k > 2.0) continue;
+    if (!config_.estimate_scale) {  // keep the translation of the centre of the points only
+      double fx = 0, fy = 0, tx = 0, ty = 0;
+      for (size_t j = 0; j < from.size(); ++j) fx += from[j].x, fy += from[j].y, tx += to[j].x, ty += to[j].y;
+      const double n = static_cast<double>(from.size());
+      mm[0] = mm[4] = 1, mm[1] = mm[3] = 0, mm[2] = (tx - fx) / n, mm[5] = (ty - fy) / n;
+      k = 1.0;
+    }
     auto apply = [&mm](const cv::Point2f& p) {
       return cv::Point2f(static_cast<float>(mm[0] * p.x + mm[1] * p.y + mm[2]),
                          static_cast<float>(mm[3] * p.x + mm[4] * p.y + mm[5]));

@@ -30,6 +30,7 @@
 #include "facerec/aligner.h"
 #include "facerec/landmarks.h"
 #include "facerec/models.h"
+#include "facerec/net_registry.h"
 
 namespace facerec {
 
@@ -93,7 +94,7 @@ cv::Matx23d fit_mean_face(const std::vector<cv::Point2f>& pts) {
 
 struct LandmarkNet::Impl {
   std::string path;
-  cv::dnn::Net net;
+  std::shared_ptr<SharedNet> net;
   bool refine_points = true;
 
   // The net on one 64x64 crop: 68 points in crop units (0..1).
@@ -109,8 +110,10 @@ struct LandmarkNet::Impl {
                                           false, CV_32F);
     cv::Mat out;
     try {
-      net.setInput(blob);
-      out = net.forward();
+      out = net->with([&blob](cv::dnn::Net& n) {  // shared net: copy the output out of it
+        n.setInput(blob);
+        return n.forward().clone();
+      });
     } catch (const cv::Exception& e) {
       throw Error(path, std::string("landmark net failed to run: not the 68-point landmark net "
                                     "(fr_landmark.onnx: 64x64 gray in, 136 values out) or a corrupt "
@@ -152,7 +155,7 @@ struct LandmarkNet::Impl {
 LandmarkNet::LandmarkNet(const std::string& path, bool refine) : impl_(std::make_unique<Impl>()) {
   impl_->refine_points = refine;
   impl_->path = resolve_model(path.empty() ? std::string(defaults::kLandmarks) : path);
-  impl_->net = detail::read_dnn(impl_->path, "");
+  impl_->net = acquire_net(impl_->path);
   // A loadable network that is not a 68-point landmark net (another model of the
   // package, say) fails here, naming the file, rather than on every face later.
   impl_->run(cv::Mat(kInput, kInput, CV_8UC1, cv::Scalar(128)));

@@ -199,7 +199,8 @@ GST_START_TEST(test_batch_equals_single) {
   for (const auto& id : ids) {
     auto spec = facerec::embedder_spec_for(id);
     if (!testutil::require_model(spec.file)) continue;
-    facerec::Embedder emb(spec);
+    auto embedder = facerec::create_embedder(spec);
+    facerec::Embedder& emb = *embedder;
     std::vector<cv::Mat> chips;
     for (int i = 0; i < 6; ++i) {
       cv::Mat img = cv::imread(sets[i][0]);

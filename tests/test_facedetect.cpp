@@ -162,9 +162,10 @@ GST_START_TEST(test_properties) {
   gint pw = -1, ph = -1, interval = -1, updates = -1;
   g_object_get(e, "processing-width", &pw, "processing-height", &ph, "inference-interval",
                &interval, "updates", &updates, nullptr);
-  fail_unless_equals_int(pw, 0);
+  // README's element table (test_documented_defaults checks all of them)
+  fail_unless_equals_int(pw, 640);
   fail_unless_equals_int(ph, 0);
-  fail_unless_equals_int(interval, 1);
+  fail_unless_equals_int(interval, 3);
   GEnumClass* ec = G_ENUM_CLASS(g_type_class_ref(
       G_PARAM_SPEC_VALUE_TYPE(g_object_class_find_property(G_OBJECT_GET_CLASS(e), "updates"))));
   fail_unless_equals_string(g_enum_get_value(ec, updates)->value_nick, "on-change");
@@ -202,7 +203,7 @@ GST_START_TEST(test_properties) {
   e = gst_element_factory_make(kElement, nullptr);
   ASSERT_WARNING(g_object_set(e, "inference-interval", -3, nullptr));
   g_object_get(e, "inference-interval", &interval, nullptr);
-  fail_unless_equals_int(interval, 1);
+  fail_unless_equals_int(interval, 3);
   gst_object_unref(e);
 }
 GST_END_TEST;

@@ -593,13 +593,13 @@ GST_START_TEST(test_overlay_properties) {
   guint kc = 0, uc = 0, dc = 0;
   gint lw = -1, pos = -1;
   gdouble fs = -1;
-  gboolean score = FALSE, lm = TRUE;
+  gboolean score = FALSE, lm = TRUE, track = TRUE;
   g_object_get(e, "known-color", &kc, "unknown-color", &uc, "detected-color", &dc, "line-width", &lw,
                "font-scale", &fs, "label-position", &pos, "show-score", &score, "draw-landmarks",
-               &lm, nullptr);
+               &lm, "show-track-id", &track, nullptr);
   // the README's documented defaults (its element table; test_documented_defaults parses it)
   fail_unless(kc == 0x00FF00 && uc == 0xFF0000 && dc == 0xFFFF00);
-  fail_unless(lw == 0 && fs == 0.0 && pos == 0 && score && !lm);
+  fail_unless(lw == 0 && fs == 0.0 && pos == 0 && score && !lm && !track);
   gst_object_unref(e);
 
   const int W = 200, H = 150;
@@ -611,7 +611,8 @@ GST_START_TEST(test_overlay_properties) {
     const GstVideoInfo info = make_info(fmt, W, H);
     set_caps(h, info);
     GstBuffer* in = grey_buffer(info, 0);
-    add_face(in, 1, box, true, recognised, label);
+    auto* roi = add_face(in, 1, box, true, recognised, label);
+    gst_facerec_roi_set_tracking(roi, 12345, 0, 0, 0);
     GstBuffer* out = push_pull(h, in);
     cv::Mat bgr = to_bgr(out, info);
     gst_buffer_unref(out);
@@ -659,6 +660,11 @@ GST_START_TEST(test_overlay_properties) {
       count_colour(run(GST_VIDEO_FORMAT_BGR, {{"show-score", "false"}}, "Ann", true), row, 0x00FF00);
   g_print("label bar pixels with score %d, without %d\n", with, without);
   fail_unless(with > without + 40);
+  // show-track-id: " #12345" makes the label longer; off by default
+  const int with_id =
+      count_colour(run(GST_VIDEO_FORMAT_BGR, {{"show-track-id", "true"}}, "Ann", true), row, 0x00FF00);
+  g_print("label bar pixels with the track id %d\n", with_id);
+  fail_unless(with_id > with + 60);
   // font-scale
   const int big =
       count_colour(run(GST_VIDEO_FORMAT_BGR, {{"font-scale", "1.0"}}, "Ann", true), cv::Rect(0, 0, W, box.y), 0x00FF00);

@@ -186,7 +186,9 @@ GST_START_TEST(test_flow_follows_a_moved_face) {
                        float(m.at<double>(1, 0) * p.x + m.at<double>(1, 1) * p.y + m.at<double>(1, 2)));
   };
   const cv::Point2f want_c = apply(cv::Point2f(125.f, 125.f));
-  facerec::FaceFlow flow;
+  facerec::FaceFlowConfig fc;
+  fc.estimate_scale = true;
+  facerec::FaceFlow flow(fc);
   for (double scale : {1.0, 0.5}) {
     cv::Mat p = prev, q = cur;
     if (scale != 1.0) {
@@ -205,9 +207,14 @@ GST_START_TEST(test_flow_follows_a_moved_face) {
     for (int i = 0; i < 5; ++i)
       fail_unless(cv::norm(moved[0]->landmarks[i] - apply(f.landmarks[i])) < tol, "landmark %d", i);
   }
+  // The default moves the box without resizing it: the centre still follows.
+  auto moved = facerec::FaceFlow().follow(prev, cur, {f});
+  fail_unless(moved[0].has_value() && moved[0]->box.width == f.box.width);
+  const cv::Point2f c2(moved[0]->box.x + moved[0]->box.width / 2.f, moved[0]->box.y + moved[0]->box.height / 2.f);
+  fail_unless(cv::norm(c2 - want_c) < 1.5, "translation only: centre off by %.2f", cv::norm(c2 - want_c));
   // Nothing to follow on a flat image: no guess.
   cv::Mat flat(prev.size(), CV_8UC1, cv::Scalar(128));
-  auto none = flow.follow(flat, flat, {f});
+  auto none = facerec::FaceFlow().follow(flat, flat, {f});
   fail_unless(none.size() == 1 && !none[0].has_value());
 }
 GST_END_TEST;

@@ -9,13 +9,9 @@
 
 namespace facerec {
 
-// Where the 5 landmarks (types.h order) should land in a chip of `size` pixels.
-struct ChipTemplate {
-  std::string name;
-  cv::Size size;
-  Landmarks points;
-};
-
+// The chip templates of models/manifest.json ("chip_templates"; ChipTemplate is in
+// types.h). chip_template(name) throws Error naming the known templates when unknown.
+ChipTemplate chip_template(const std::string& name);
 // 150x150 dlib-style chip (padding 0.25) for the 128-d face-api/dlib ResNet.
 ChipTemplate dlib_150_template();
 // 96x96 OpenFace template (nn4.small2.v1.t7).

@@ -30,7 +30,10 @@ struct DetectorConfig {
   float nms_threshold = 0.4f;
   int min_face_size = 0;  // faces smaller than this (pixels, in the input image) are dropped
   int max_faces = 0;      // 0: no limit; otherwise the most confident N are kept
-  int threads = 0;        // OpenCV threads; 0: leave OpenCV's default
+  // No thread setting: OpenCV's thread count (cv::setNumThreads) is process-wide, so a
+  // detector must not change it for every other network and stream of the process. The
+  // library leaves it alone; an application that wants fewer threads calls
+  // cv::setNumThreads() itself. Networks are shared per file (net_registry.h).
 };
 
 class Detector {

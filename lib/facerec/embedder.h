@@ -1,4 +1,10 @@
 // Face embedding networks: chip in, fixed-length vector out.
+//
+// An embedder is described by its entry in models/manifest.json (role "embedder": input
+// size, channel order, mean, scale, output size, normalisation, chip template, runner).
+// Adding an embedder that OpenCV DNN runs with other preprocessing is a manifest entry;
+// one that needs other code is one more Embedder implementation (a file like
+// embedder_dnn.cpp) plus its runner name in create_embedder()'s table (embedder.cpp).
 #pragma once
 
 #include <memory>
@@ -12,12 +18,15 @@
 
 namespace facerec {
 
-// How a network wants its chips. Values for the known models are in
-// models/manifest.json and in known_embedders().
+struct ModelInfo;
+
+// How a network wants its chips: an embedder's manifest entry, flattened.
 struct EmbedderSpec {
   std::string id;         // stored in trained models; "faceapi-resnet-128", ...
-  std::string file;       // default file name
-  std::string format;     // "onnx" or "torch"
+  std::string file;       // weights: the manifest's file name, or the path the user gave
+  std::string config;     // second file where the format needs one (Caffe: deploy.prototxt)
+  std::string format;     // "onnx", "torch", "caffe"
+  std::string runner;     // implementation ("opencv-dnn")
   int dim = 0;            // output length
   ChipTemplate chip;      // alignment template, also the input size
   cv::Scalar mean;        // subtracted, in the channel order the net expects
@@ -26,36 +35,42 @@ struct EmbedderSpec {
   bool l2_normalize = false;  // normalise the output vector
 };
 
-// The embedders this project knows by name.
+// The embedders of the manifest, in manifest order.
 const std::vector<EmbedderSpec>& known_embedders();
-// Looks up a spec by id or by file name (basename); throws Error if unknown.
+// The spec of one manifest entry (role "embedder"; throws Error otherwise).
+EmbedderSpec embedder_spec(const ModelInfo& info);
+// Looks up a spec by id or by file name (basename, or an alias of the manifest);
+// throws Error listing the known ids if unknown.
 EmbedderSpec embedder_spec_for(const std::string& id_or_file);
 
 class Embedder {
  public:
-  // spec.file may be a bare name (resolved on the model search path) or a path.
-  explicit Embedder(const EmbedderSpec& spec);  // throws Error
-  ~Embedder();
+  virtual ~Embedder() = default;
   Embedder(const Embedder&) = delete;
   Embedder& operator=(const Embedder&) = delete;
 
-  const EmbedderSpec& spec() const;
-  const std::string& path() const;
+  virtual const EmbedderSpec& spec() const = 0;
+  // The weights file it was loaded from (resolved).
+  virtual const std::string& path() const = 0;
 
-  // Aligns one face of bgr onto this embedder's template.
-  cv::Mat align(const cv::Mat& bgr, const Face& face) const;
-  // One forward pass for all chips (each spec().chip.size, BGR 8-bit).
-  std::vector<Embedding> embed(const std::vector<cv::Mat>& chips);
-  // Convenience: align + embed every face of one image in one batch.
+  // Aligns one face of bgr onto spec().chip (5-point similarity, aligner.h).
+  virtual cv::Mat align(const cv::Mat& bgr, const Face& face) const;
+  // One forward pass for all chips (BGR 8-bit; other sizes are resized to the chip
+  // size). May be called from several threads at once.
+  virtual std::vector<Embedding> embed(const std::vector<cv::Mat>& chips) = 0;
+  // align() every face, then embed() them as one batch.
   std::vector<Embedding> embed_faces(const cv::Mat& bgr, const std::vector<Face>& faces);
 
- private:
-  struct Impl;
-  std::unique_ptr<Impl> impl_;
+ protected:
+  Embedder() = default;
 };
 
-// Creates the embedder for a model file: the spec is chosen from the file name
-// (known_embedders()); an explicit id overrides.
+// The embedder for a spec, by its runner. Loads the network through the shared
+// registry (net_registry.h): embedders of the same file share one network.
+std::unique_ptr<Embedder> create_embedder(const EmbedderSpec& spec);
+// The embedder for a model file (a bare name on the model search path, or a path):
+// the spec is the manifest entry whose file name matches; an explicit id chooses the
+// entry instead (a renamed or converted copy of a known model).
 std::unique_ptr<Embedder> create_embedder(const std::string& model, const std::string& id = "");
 
 }  // namespace facerec

@@ -22,6 +22,14 @@ constexpr int kNumLandmarks = 5;
 //   4 mouth corner on the image right
 using Landmarks = std::array<cv::Point2f, kNumLandmarks>;
 
+// Where the 5 landmarks (order above) should land in an embedder's chip of `size`
+// pixels. The templates are described in models/manifest.json ("chip_templates").
+struct ChipTemplate {
+  std::string name;
+  cv::Size size;
+  Landmarks points{};
+};
+
 // One detected face, in the pixel coordinates of the image given to the detector.
 struct Face {
   cv::Rect2f box;          // top-left + size, clipped to the image
