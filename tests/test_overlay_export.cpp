@@ -296,6 +296,69 @@ GstBuffer* grey_buffer(const GstVideoInfo& info, GstClockTime pts) {
 
 using testutil::expect_start_error;
 
+// An exact-size frame of `info` in the middle of a larger block that the test owns:
+// kGuard canary bytes before and after it. The GstBuffer wraps the frame's bytes only
+// (no copy, no ownership), so an element drawing in place draws on `block`, and
+// anything it writes outside the frame lands on the canary. The frame's samples are
+// grey (128); every other byte of the frame (row padding, the x of BGRx) keeps the
+// canary too.
+struct GuardedFrame {
+  static constexpr size_t kGuard = 4096;
+  std::vector<guint8> block;   // guard, frame, guard
+  std::vector<bool> sample;    // per byte of the frame: a component sample?
+  GstBuffer* buffer = nullptr;
+
+  explicit GuardedFrame(const GstVideoInfo& info) {
+    const size_t size = info.size;
+    block.resize(size + 2 * kGuard);
+    for (size_t i = 0; i < block.size(); ++i) block[i] = canary(i);
+    sample.assign(size, false);
+    buffer = gst_buffer_new();
+    gst_buffer_append_memory(buffer, gst_memory_new_wrapped(static_cast<GstMemoryFlags>(0), block.data(),
+                                                            block.size(), kGuard, size, nullptr, nullptr));
+    GstVideoFrame f;
+    GstVideoInfo vi = info;
+    fail_unless(gst_video_frame_map(&f, &vi, buffer, GST_MAP_WRITE));
+    for (guint c = 0; c < GST_VIDEO_FRAME_N_COMPONENTS(&f); ++c) {
+      auto* base = static_cast<guint8*>(GST_VIDEO_FRAME_COMP_DATA(&f, c));
+      for (int y = 0; y < GST_VIDEO_FRAME_COMP_HEIGHT(&f, c); ++y)
+        for (int x = 0; x < GST_VIDEO_FRAME_COMP_WIDTH(&f, c); ++x) {
+          guint8* p = base + static_cast<ptrdiff_t>(y) * GST_VIDEO_FRAME_COMP_STRIDE(&f, c) +
+                      static_cast<ptrdiff_t>(x) * GST_VIDEO_FRAME_COMP_PSTRIDE(&f, c);
+          const size_t at = static_cast<size_t>(p - block.data());
+          fail_unless(at >= kGuard && at < kGuard + size, "sample outside the frame's bytes");
+          *p = 128;
+          sample[at - kGuard] = true;
+        }
+    }
+    gst_video_frame_unmap(&f);
+  }
+
+  static guint8 canary(size_t i) { return static_cast<guint8>(0xA5 ^ (i * 31)); }
+  const guint8* frame_data() const { return block.data() + kGuard; }
+
+  // Bytes outside the frame's samples that differ from the canary (the first few are
+  // printed); the changed samples are counted in *drawn.
+  int damaged(const char* what, int* drawn) const {
+    int bad = 0;
+    *drawn = 0;
+    for (size_t i = 0; i < block.size(); ++i) {
+      const bool in_frame = i >= kGuard && i < block.size() - kGuard;
+      if (in_frame && sample[i - kGuard]) {
+        *drawn += block[i] != 128;
+        continue;
+      }
+      if (block[i] == canary(i)) continue;
+      if (++bad <= 3)
+        g_print("    %s: byte %ld from the frame's start changed (%s)\n", what,
+                static_cast<long>(i) - static_cast<long>(kGuard),
+                !in_frame ? (i < kGuard ? "guard before the frame" : "guard after the frame")
+                          : "padding inside the frame");
+    }
+    return bad;
+  }
+};
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -422,11 +485,13 @@ GST_START_TEST(test_overlay_real_recognition) {
 }
 GST_END_TEST;
 
-// Tiny and odd frames, boxes partly or fully outside, all options: no crash,
-// nothing written outside the frame (the harness buffers are exact-size).
+// Tiny and odd frames, boxes partly or fully outside, all options: no crash, and
+// not one byte written outside the frame's samples: each frame is exact-size inside
+// a canary block (GuardedFrame), and after the overlay drew on it in place the
+// guards before and after it and the padding inside it must be intact.
 GST_START_TEST(test_overlay_odd_sizes) {
   const cv::Size sizes[] = {{1, 1}, {2, 2}, {3, 3}, {5, 1}, {1, 5}, {33, 17}, {17, 33}, {7, 240}};
-  int runs = 0;
+  int runs = 0, damaged_runs = 0, drawn_runs = 0;
   for (GstVideoFormat fmt : kOverlayFormats) {
     GstHarness* h = gst_harness_new(kOverlay);
     for (const char* pos : {"above", "below", "inside"}) {
@@ -435,19 +500,37 @@ GST_START_TEST(test_overlay_odd_sizes) {
       for (const cv::Size& s : sizes) {
         const GstVideoInfo info = make_info(fmt, s.width, s.height);
         set_caps(h, info);
-        GstBuffer* in = grey_buffer(info, 0);
+        GuardedFrame frame(info);
+        GstBuffer* in = frame.buffer;
         add_face(in, 1, cv::Rect(0, 0, 1, 1), true, true, "A very long name for a tiny frame");
         add_face(in, 2, cv::Rect(0, 0, s.width, s.height), true, true, nullptr);
         add_face(in, 3, cv::Rect(s.width - 1, s.height - 1, 50, 50), true, true, "B");
         add_face(in, 4, cv::Rect(s.width + 10, s.height + 10, 5, 5), true, false, nullptr);
         add_face(in, 5, cv::Rect(s.width / 2, s.height / 2, 1000000, 3), true, true, "C");
-        gst_buffer_unref(push_pull(h, in));
+        GstBuffer* out = push_pull(h, in);
+        // drawn in place: on the guarded block, not on a copy
+        GstMapInfo map;
+        fail_unless(gst_buffer_map(out, &map, GST_MAP_READ));
+        const bool in_place = map.data == frame.frame_data() && map.size == info.size;
+        gst_buffer_unmap(out, &map);
+        gst_buffer_unref(out);
+        fail_unless(in_place, "%s %dx%d: the overlay did not draw in place", gst_video_format_to_string(fmt),
+                    s.width, s.height);
+        char what[96];
+        g_snprintf(what, sizeof what, "%s %dx%d label %s", gst_video_format_to_string(fmt), s.width, s.height,
+                   pos);
+        int drawn = 0;
+        if (frame.damaged(what, &drawn) > 0) ++damaged_runs;
+        drawn_runs += drawn > 0;
         ++runs;
       }
     }
     gst_harness_teardown(h);
   }
-  g_print("%d odd-size frames drawn\n", runs);
+  g_print("%d odd-size frames drawn (%d with changed samples), %d wrote outside the frame\n", runs, drawn_runs,
+          damaged_runs);
+  fail_unless_equals_int(damaged_runs, 0);
+  fail_unless_equals_int(drawn_runs, runs);  // every frame got a box: the check saw real drawing
 }
 GST_END_TEST;
 
@@ -514,6 +597,7 @@ GST_START_TEST(test_overlay_properties) {
   g_object_get(e, "known-color", &kc, "unknown-color", &uc, "detected-color", &dc, "line-width", &lw,
                "font-scale", &fs, "label-position", &pos, "show-score", &score, "draw-landmarks",
                &lm, "show-track-id", &track, nullptr);
+  // the README's documented defaults (its element table; test_documented_defaults parses it)
   fail_unless(kc == 0x00FF00 && uc == 0xFF0000 && dc == 0xFFFF00);
   fail_unless(lw == 0 && fs == 0.0 && pos == 0 && score && !lm && !track);
   gst_object_unref(e);
@@ -827,12 +911,7 @@ GST_START_TEST(test_export_source_uri) {
   const std::string dir = temp_dir();
   const std::string path = dir + "/uri.jsonl";
   const std::string image = testutil::testdata("images/messi5.jpg");
-  GstElementFactory* jpegdec = gst_element_factory_find("jpegdec");
-  if (jpegdec == nullptr) {
-    g_print("jpegdec not available: skipped\n");
-    return;
-  }
-  gst_object_unref(jpegdec);
+  if (!testutil::require_element("jpegdec")) return;
   const std::string desc = "filesrc location=\"" + image +
                            "\" ! jpegdec ! videoconvert ! faceexport location=\"" + path +
                            "\" ! fakesink";
@@ -869,7 +948,8 @@ GST_START_TEST(test_export_errors) {
   std::filesystem::remove_all(dir);
   expect_start_error("videotestsrc num-buffers=1 ! faceexport ! fakesink", "location");
   // a write that fails while streaming: ERROR naming the file, flow error
-  if (g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
+  if (testutil::require(g_file_test("/dev/full", G_FILE_TEST_EXISTS), "/dev/full does not exist",
+                        "the test needs Linux's always-full device (mknod -m 666 /dev/full c 1 7)")) {
     GstHarness* h = gst_harness_new_parse("faceexport location=/dev/full");
     const GstVideoInfo info = make_info(GST_VIDEO_FORMAT_GRAY8, 16, 16);
     GstBus* bus = gst_bus_new();
