@@ -30,23 +30,35 @@ bool earlier(const Sighting& a, const Sighting& b) {
 
 }  // namespace
 
-cv::Mat sighting_crop(const cv::Mat& bgr, const cv::Rect& box) {
+namespace {
+
+// The square around box (see sighting_crop), resized to kSightingCrop with `interpolation`.
+cv::Mat square_crop(const cv::Mat& bgr, const cv::Rect& box, int interpolation) {
   const int side = std::max(1, int(std::lround(kCropContext * std::max(box.width, box.height))));
   const int cx = box.x + box.width / 2, cy = box.y + box.height / 2;
   const cv::Rect want(cx - side / 2, cy - side / 2, side, side);
-  cv::Mat square(side, side, CV_8UC3, cv::Scalar(128, 128, 128));
   const cv::Rect inside = want & cv::Rect(0, 0, bgr.cols, bgr.rows);
-  if (!inside.empty()) bgr(inside).copyTo(square(inside - want.tl()));
+  cv::Mat square;
+  if (inside == want) {  // the usual case: resized straight from the frame, no copy
+    square = bgr(want);
+  } else {
+    square = cv::Mat(side, side, CV_8UC3, cv::Scalar(128, 128, 128));
+    if (!inside.empty()) bgr(inside).copyTo(square(inside - want.tl()));
+  }
   cv::Mat out;
   cv::resize(square, out, cv::Size(kSightingCrop, kSightingCrop), 0, 0,
-             side > kSightingCrop ? cv::INTER_AREA : cv::INTER_LINEAR);
+             side > kSightingCrop ? interpolation : cv::INTER_LINEAR);
   return out;
 }
 
-double sighting_crop_score(const cv::Mat& crop, const cv::Rect& box) {
+}  // namespace
+
+cv::Mat sighting_crop(const cv::Mat& bgr, const cv::Rect& box) { return square_crop(bgr, box, cv::INTER_AREA); }
+
+double sighting_crop_score(const cv::Mat& bgr, const cv::Rect& box) {
   cv::Mat grey, lap;
-  cv::cvtColor(crop, grey, cv::COLOR_BGR2GRAY);
-  cv::Laplacian(grey, lap, CV_32F);
+  cv::cvtColor(square_crop(bgr, box, cv::INTER_LINEAR), grey, cv::COLOR_BGR2GRAY);
+  cv::Laplacian(grey, lap, CV_16S);
   cv::Scalar mean, dev;
   cv::meanStdDev(lap, mean, dev);
   const double size = std::min(1.0, std::min(box.width, box.height) / kFullSizeFace);
@@ -64,10 +76,11 @@ void SightingCollector::add(uint64_t frame_index, double time_s, uint64_t track,
   t.first_s = std::min(t.first_s, time_s);
   t.last_s = std::max(t.last_s, time_s);
   if (!fresh || frame.empty() || box.width <= 0 || box.height <= 0) return;
-  cv::Mat crop = sighting_crop(frame, box);
-  const double score = sighting_crop_score(crop, box);
+  // the score on a fast resize (0.06 ms for a 330 px square), the crop shown with
+  // INTER_AREA (0.8 ms) only when it is kept
+  const double score = sighting_crop_score(frame, box);
   if (score > t.crop_score) {
-    t.crop = std::move(crop);
+    t.crop = sighting_crop(frame, box);
     t.crop_score = score;
   }
 }

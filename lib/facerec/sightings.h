@@ -37,11 +37,12 @@ struct Sighting {
 // grey where it leaves the frame, resized to kSightingCrop. bgr: 8-bit BGR.
 cv::Mat sighting_crop(const cv::Mat& bgr, const cv::Rect& box);
 
-// How good a crop is to show, larger is better: its sharpness (variance of the
-// Laplacian of the grey crop; crops all have the same size, so a large face is not
-// favoured for its size alone) times min(1, shorter box side / 96 px): a face smaller
-// than ~96 px is blurred when scaled up into the tile, so size counts below that.
-double sighting_crop_score(const cv::Mat& crop, const cv::Rect& box);
+// How good the face at box is to show, larger is better: the sharpness of its crop
+// (variance of the Laplacian of the grey crop, made as sighting_crop's but with a fast
+// linear resize; crops all have the same size, so a large face is not favoured for its
+// size alone) times min(1, shorter box side / 96 px): a face smaller than ~96 px is
+// blurred when scaled up into the tile, so size counts below that.
+double sighting_crop_score(const cv::Mat& bgr, const cv::Rect& box);
 
 // Collects the faces of a stream, frame by frame, in stream order.
 class SightingCollector {
