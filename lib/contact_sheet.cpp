@@ -62,7 +62,7 @@ SheetLayout contact_sheet_layout(size_t n) {
   SheetLayout l;
   l.columns = int(std::clamp<size_t>(n, size_t(kMinColumns), size_t(kMaxColumns)));
   const int rows = n == 0 ? 0 : int((n + size_t(l.columns) - 1) / size_t(l.columns));
-  l.size = cv::Size(kPad + l.columns * (kTileW + kPad), kTitleBar + std::max(rows, 1) * (kTileH + kPad) + kPad);
+  l.size = cv::Size(kPad + l.columns * (kTileW + kPad), kTitleBar + rows * (kTileH + kPad) + kPad);
   for (size_t i = 0; i < n; ++i) {
     const int col = int(i % size_t(l.columns)), row = int(i / size_t(l.columns));
     const cv::Rect tile(kPad + col * (kTileW + kPad), kTitleBar + kPad + row * (kTileH + kPad), kTileW, kTileH);
