@@ -63,8 +63,8 @@ out_file_clear (OutFile * f)
 /* ---- signals ---- */
 
 static volatile sig_atomic_t got_signal;        /* the first SIGINT/SIGTERM, 0: none */
-static OutFile *abort_files;
-static guint abort_n;
+static OutFile *volatile abort_files;   /* read by the handler */
+static volatile guint abort_n;
 
 static void
 on_signal (int sig)
@@ -86,17 +86,23 @@ on_signal (int sig)
 }
 
 void
-annotate_install_signals (OutFile * files, guint n)
+annotate_install_signals (void)
 {
   struct sigaction sa;
-  abort_files = files;
-  abort_n = n;
   memset (&sa, 0, sizeof sa);
   sa.sa_handler = on_signal;
   sigemptyset (&sa.sa_mask);
   sa.sa_flags = SA_RESTART;
   sigaction (SIGINT, &sa, NULL);
   sigaction (SIGTERM, &sa, NULL);
+}
+
+void
+annotate_abort_removes (OutFile * files, guint n)
+{
+  abort_n = 0;                  /* the handler never sees a half-set pair */
+  abort_files = files;
+  abort_n = n;
 }
 
 /* ---- progress ---- */
@@ -231,6 +237,7 @@ annotate_wait (App * app, GstMessageType type, GstClockTime timeout)
       /* before the first frame there is nothing worth finishing */
       g_printerr ("facerec-annotate: %s: interrupted (%s) before processing started; "
           "nothing written\n", app->input, got_signal == SIGINT ? "SIGINT" : "SIGTERM");
+      app->interrupted = got_signal;
       break;
     }
     if (got_signal && !app->interrupted) {

@@ -24,7 +24,8 @@ typedef struct {
   gboolean machine_progress;    /* --progress: "length", "progress" lines for facerec-batch */
   gboolean human_progress;      /* one updating line on a terminal */
   GstClockTime total;           /* the length to process (0: unknown) */
-  gint interrupted;             /* SIGINT/SIGTERM asked to stop: EOS was sent */
+  gint interrupted;             /* the SIGINT/SIGTERM that stopped the run (EOS sent, or
+                                 * before preroll: nothing written), else 0 */
   AnnotateSummary *summary;     /* --summary-image, or NULL */
 } App;
 
@@ -50,8 +51,12 @@ void out_file_clear (OutFile * f);
 
 /* SIGINT/SIGTERM: the first one makes annotate_wait() send EOS, so that the
  * muxer finishes the file (like gst-launch-1.0 -e); the second removes the
- * temporary files of `files` (n of them, kept until exit) and exits at once. */
-void annotate_install_signals (OutFile * files, guint n);
+ * temporary files (annotate_abort_removes) and exits at once. Installed first
+ * thing in main(), so that no signal is missed while GStreamer starts. */
+void annotate_install_signals (void);
+/* The outputs whose temporary files the second signal removes (n of them, kept
+ * until exit). */
+void annotate_abort_removes (OutFile * files, guint n);
 
 /* Waits for ASYNC_DONE (preroll) or EOS, as `type` says; FALSE on ERROR (printed),
  * after `timeout` (GST_CLOCK_TIME_NONE: never) or when a signal arrives during

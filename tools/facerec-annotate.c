@@ -371,6 +371,7 @@ main (int argc, char **argv)
   GstPad *probe_pad;
   guint tiles = 0, people = 0;
 
+  annotate_install_signals ();
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
   if (!g_option_context_parse (ctx, &argc, &argv, &err))
@@ -414,7 +415,7 @@ main (int argc, char **argv)
     out_file_init (&outs[2], summary_image, direct);
     app.summary = annotate_summary_new ();
   }
-  annotate_install_signals (outs, G_N_ELEMENTS (outs));
+  annotate_abort_removes (outs, G_N_ELEMENTS (outs));
 
   still = has_suffix_ci (output, ".png") || has_suffix_ci (output, ".jpg")
       || has_suffix_ci (output, ".jpeg");
@@ -525,7 +526,7 @@ main (int argc, char **argv)
   if (!ok) {
     for (guint i = 0; i < G_N_ELEMENTS (outs); i++)
       out_file_discard (&outs[i]);
-    return 1;
+    return app.interrupted ? 128 + app.interrupted : 1;
   }
   if (progress) {
     GHashTableIter it;
