@@ -372,6 +372,12 @@ main (int argc, char **argv)
   guint tiles = 0, people = 0;
 
   annotate_install_signals ();
+  g_option_context_set_description (ctx,
+      "Outputs are written as .tmp-NAME in their folder and renamed at the end, so a killed\n"
+      "run leaves nothing under the final names. Ctrl-C (SIGINT) or SIGTERM ends the streams\n"
+      "(EOS): the outputs are finished, playable, with the frames so far; exit status 130\n"
+      "(SIGINT) or 143 (SIGTERM). A second Ctrl-C aborts and removes the temporary files.\n"
+      "Exit status: 0 done, 1 error, 2 usage error.\n");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
   if (!g_option_context_parse (ctx, &argc, &argv, &err))
