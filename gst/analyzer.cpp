@@ -201,7 +201,7 @@ static void gst_facerec_analyzer_class_init(GstFaceRecAnalyzerClass* klass) {
       gobject_class, PROP_LANDMARKS_MODEL,
       g_param_spec_string(
           "landmarks-model", "Landmarks model",
-          "68-point landmark network (a bare name is searched on $FACEREC_MODEL_PATH). "
+          "68-point landmark network (a bare name: the current directory, then $FACEREC_MODEL_PATH). "
           "facedetect-dnn runs it for detectors without landmarks (UltraFace, SSD); "
           "facerecognize for face ROIs that arrive without landmarks (after videoscale, which "
           "drops ROI params, or from other detectors), and without it places the mean face in "

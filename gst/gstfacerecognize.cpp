@@ -405,8 +405,8 @@ static void gst_face_recognize_class_init(GstFaceRecognizeClass* klass) {
                                           "May be changed while playing (loaded, then swapped in between frames)",
                                           "", playing));
   install(PROP_EMBEDDER, g_param_spec_string("embedder", "Embedder",
-                                             "Embedding network (.onnx or .t7); a bare name is searched on "
-                                             "$FACEREC_MODEL_PATH. Empty: the default 128-d embedder "
+                                             "Embedding network (.onnx or .t7); a bare name: the current "
+                                             "directory, then $FACEREC_MODEL_PATH. Empty: the default 128-d embedder "
                                              "(faceapi_recognition_128d.onnx)",
                                              "", ready));
   install(PROP_UNKNOWN_THRESHOLD,

@@ -6,6 +6,7 @@
 #include <gst/gst.h>
 
 #include "elements.h"
+#include "facerec/models.h"
 
 namespace gstfacerec {
 
@@ -51,15 +52,21 @@ void post_facerec_error(GstElement* element, const char* what, const facerec::Er
     code = GST_RESOURCE_ERROR_OPEN_READ;
     text = g_strdup_printf("Could not load the %s: %s", what, e.what());
   }
-  gchar* debug =
-      kind == FileKind::TrainedModel
-          ? g_strdup_printf("%s; a model is made by facerec-train (facerec-train DATASET -o MODEL): "
-                            "check the path, or train one",
-                            e.what())
-          : g_strdup_printf("%s; run the model step (models/fetch-models.sh, part of "
-                            "scripts/setup.sh) or set $FACEREC_MODEL_PATH to the folder holding "
-                            "the file, or set the property to a valid file",
+  gchar* debug;
+  if (kind == FileKind::TrainedModel)
+    debug = g_strdup_printf("%s; a model is made by facerec-train (facerec-train DATASET -o MODEL): check the path, "
+                            "or train one",
                             e.what());
+  else if (path.empty())
+    debug = g_strdup_printf("%s; set the property to a network file (a bare name is looked for in the current "
+                            "directory, then in $FACEREC_MODEL_PATH and the model folders)",
+                            e.what());
+  else {  // the model step only for the files it downloads (facerec::network_file_fix)
+    const std::string fix = facerec::network_file_fix(path);
+    debug = std::string(e.what()).find(fix) != std::string::npos
+                ? g_strdup(e.what())
+                : g_strdup_printf("%s; %s", e.what(), fix.c_str());
+  }
   // The message and debug strings are taken over by gst_element_message_full.
   gst_element_message_full(element, GST_MESSAGE_ERROR, domain, code, text, debug, file, func,
                            line);
