@@ -1,5 +1,6 @@
 // models/manifest.json parsed into typed model descriptions (cv::FileStorage, JSON).
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -7,10 +8,16 @@
 
 #include "detail.h"
 #include "facerec/models.h"
+#include "facerec/safe_io.h"
 
 namespace facerec {
 
 namespace {
+
+constexpr int kMaxSide = 1 << 16;  // pixels, input and chip sizes
+constexpr int kMaxDim = 1 << 16;   // embedding length
+// The manifest is ~10 KB; a file of megabytes is not one.
+constexpr std::size_t kMaxManifestBytes = std::size_t(1) << 20;
 
 std::string basename_of(const std::string& p) {
   const auto pos = p.find_last_of('/');
@@ -53,7 +60,9 @@ class Fields {
   }
   double number(const cv::FileNode& n, const std::string& key) const {
     if (!n.isInt() && !n.isReal()) fail(key, "expected a number");
-    return static_cast<double>(n);
+    const double v = static_cast<double>(n);
+    if (!std::isfinite(v)) fail(key, "expected a finite number");  // 1e999 reads as infinity
+    return v;
   }
   std::vector<double> numbers(const cv::FileNode& n, const std::string& key) const {
     if (!n.isSeq()) fail(key, "expected a list of numbers");
@@ -63,7 +72,9 @@ class Fields {
   }
   cv::Size size(const cv::FileNode& n, const std::string& key) const {
     const std::vector<double> v = numbers(n, key);
-    if (v.size() != 2 || v[0] < 1 || v[1] < 1) fail(key, "expected [width, height] in pixels");
+    // Bounded before the conversion to int (a larger double is undefined behaviour).
+    if (v.size() != 2 || !(v[0] >= 1 && v[0] <= kMaxSide) || !(v[1] >= 1 && v[1] <= kMaxSide))
+      fail(key, "expected [width, height] in pixels, each 1.." + std::to_string(kMaxSide));
     return cv::Size(static_cast<int>(v[0]), static_cast<int>(v[1]));
   }
 
@@ -110,7 +121,8 @@ void parse_embedding(ModelInfo& info, const Fields& model, const Manifest& m,
                      const std::string& origin, const std::string& where) {
   const Fields f(model.get("embedding"), origin, where + ", \"embedding\"");
   const double dim = f.num("dim");
-  if (dim < 1 || dim != static_cast<int>(dim)) f.fail("dim", "expected a positive integer");
+  if (!(dim >= 1 && dim <= kMaxDim) || dim != std::floor(dim))
+    f.fail("dim", "expected an integer 1.." + std::to_string(kMaxDim));
   info.embedding.dim = static_cast<int>(dim);
   info.embedding.l2_normalize = f.flag_or("l2_normalize", false);
   info.embedding.runner = f.str_or("runner", "opencv-dnn");
@@ -144,6 +156,12 @@ const ModelFile* ModelInfo::config() const {
 }
 
 Manifest Manifest::parse(const std::string& json, const std::string& origin) {
+  const std::string fix = "fix models/manifest.json and rebuild";
+  if (json.size() > kMaxManifestBytes)
+    throw Error(origin, "manifest of " + std::to_string(json.size()) + " bytes, at most " +
+                            std::to_string(kMaxManifestBytes) + ": not a manifest; " + fix);
+  // Before OpenCV's recursive JSON reader sees it (deep nesting overflows its stack).
+  check_json_nesting(json, origin, JsonLimits{}.max_depth, fix);
   cv::FileStorage fs;
   try {
     fs.open(json, cv::FileStorage::READ | cv::FileStorage::MEMORY | cv::FileStorage::FORMAT_JSON);

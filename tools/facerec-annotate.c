@@ -401,7 +401,9 @@ main (int argc, char **argv)
   }
   g_option_context_free (ctx);
   if (!g_file_test (argv[1], G_FILE_TEST_IS_REGULAR)) {
-    g_printerr ("facerec-annotate: %s: no such file\n", argv[1]);
+    g_printerr (g_file_test (argv[1], G_FILE_TEST_EXISTS)
+                ? "facerec-annotate: %s: not a regular file (a folder, FIFO or device): give a video or image file\n"
+                : "facerec-annotate: %s: no such file\n", argv[1]);
     return 1;
   }
   if (model && !g_file_test (model, G_FILE_TEST_IS_REGULAR)) {
