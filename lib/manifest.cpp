@@ -28,8 +28,12 @@ std::string basename_of(const std::string& p) {
 // the manifest, the entry and the field.
 class Fields {
  public:
+  // cv::FileNode::operator[] asserts (throws) on anything but an object: checked here
+  // (found by fuzz/fuzz_manifest.cpp).
   Fields(const cv::FileNode& node, std::string origin, std::string where)
-      : node_(node), origin_(std::move(origin)), where_(std::move(where)) {}
+      : node_(node), origin_(std::move(origin)), where_(std::move(where)) {
+    if (!node_.isMap()) fail("", "expected an object {...}");
+  }
 
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
     throw Error(origin_, where_ + (key.empty() ? "" : ", field \"" + key + "\"") + ": " + what +
@@ -174,51 +178,56 @@ Manifest Manifest::parse(const std::string& json, const std::string& origin) {
                             ": " + why);
   }
   if (!fs.isOpened()) throw Error(origin, "not a valid JSON manifest");
-  const Fields top(fs.root(), origin, "manifest");
-  if (top.num("schema") != 1) top.fail("schema", "this library reads schema 1");
+  // Any other OpenCV exception from reading the tree is a malformed manifest too.
+  try {
+    const Fields top(fs.root(), origin, "manifest");
+    if (top.num("schema") != 1) top.fail("schema", "this library reads schema 1");
 
-  Manifest m;
-  if (top.has("chip_templates")) {
-    const cv::FileNode chips = top.get("chip_templates");
-    if (!chips.isMap()) top.fail("chip_templates", "expected an object of templates");
-    for (const auto& name : chips.keys()) m.chips_.push_back(parse_chip(chips[name], name, origin));
-  }
-  const cv::FileNode models = top.get("models");
-  if (!models.isSeq()) top.fail("models", "expected a list");
-  int index = 0;
-  for (const auto& node : models) {
-    const std::string where0 = "models[" + std::to_string(index++) + "]";
-    ModelInfo info;
-    info.id = Fields(node, origin, where0).str("id");
-    const std::string where = "model \"" + info.id + "\"";
-    const Fields f(node, origin, where);
-    if (m.find(info.id)) f.fail("id", "used twice");
-    info.role = f.str("role");
-    info.format = f.str("format");
-    info.is_default = f.flag_or("default", false);
-    const cv::FileNode files = f.get("files");
-    if (!files.isSeq() || files.size() == 0) f.fail("files", "expected a non-empty list");
-    for (const auto& fn : files) {
-      const Fields ff(fn, origin, where + ", a file");
-      ModelFile mf;
-      mf.name = ff.str("name");
-      mf.role = ff.str_or("role", "weights");
-      if (mf.role != "weights" && mf.role != "config") ff.fail("role", "expected \"weights\" or \"config\"");
-      mf.sha256 = ff.str_or("sha256", "");
-      if (ff.has("aliases"))
-        for (const auto& a : ff.get("aliases")) {
-          if (!a.isString()) ff.fail("aliases", "expected file names");
-          mf.aliases.push_back(a.string());
-        }
-      info.files.push_back(std::move(mf));
+    Manifest m;
+    if (top.has("chip_templates")) {
+      const cv::FileNode chips = top.get("chip_templates");
+      if (!chips.isMap()) top.fail("chip_templates", "expected an object of templates");
+      for (const auto& name : chips.keys()) m.chips_.push_back(parse_chip(chips[name], name, origin));
     }
-    if (std::none_of(info.files.begin(), info.files.end(), [](const ModelFile& x) { return x.role == "weights"; }))
-      f.fail("files", "no weights file (every file is a config)");
-    info.input = parse_input(f, origin, where);
-    if (info.role == "embedder") parse_embedding(info, f, m, origin, where);
-    m.models_.push_back(std::move(info));
+    const cv::FileNode models = top.get("models");
+    if (!models.isSeq()) top.fail("models", "expected a list");
+    int index = 0;
+    for (const auto& node : models) {
+      const std::string where0 = "models[" + std::to_string(index++) + "]";
+      ModelInfo info;
+      info.id = Fields(node, origin, where0).str("id");
+      const std::string where = "model \"" + info.id + "\"";
+      const Fields f(node, origin, where);
+      if (m.find(info.id)) f.fail("id", "used twice");
+      info.role = f.str("role");
+      info.format = f.str("format");
+      info.is_default = f.flag_or("default", false);
+      const cv::FileNode files = f.get("files");
+      if (!files.isSeq() || files.size() == 0) f.fail("files", "expected a non-empty list");
+      for (const auto& fn : files) {
+        const Fields ff(fn, origin, where + ", a file");
+        ModelFile mf;
+        mf.name = ff.str("name");
+        mf.role = ff.str_or("role", "weights");
+        if (mf.role != "weights" && mf.role != "config") ff.fail("role", "expected \"weights\" or \"config\"");
+        mf.sha256 = ff.str_or("sha256", "");
+        if (ff.has("aliases"))
+          for (const auto& a : ff.get("aliases")) {
+            if (!a.isString()) ff.fail("aliases", "expected file names");
+            mf.aliases.push_back(a.string());
+          }
+        info.files.push_back(std::move(mf));
+      }
+      if (std::none_of(info.files.begin(), info.files.end(), [](const ModelFile& x) { return x.role == "weights"; }))
+        f.fail("files", "no weights file (every file is a config)");
+      info.input = parse_input(f, origin, where);
+      if (info.role == "embedder") parse_embedding(info, f, m, origin, where);
+      m.models_.push_back(std::move(info));
+    }
+    return m;
+  } catch (const cv::Exception& e) {
+    throw Error(origin, std::string("malformed manifest: ") + e.what() + " (" + fix + ")");
   }
-  return m;
 }
 
 const ModelInfo* Manifest::find(const std::string& id) const {
