@@ -175,6 +175,7 @@ static void gst_facerec_analyzer_init(GstFaceRecAnalyzer* self) {
   self->landmarks_model = g_strdup("");
   self->priv.construct();
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
+  gstfacerec::explain_unsupported_caps(GST_ELEMENT(self));
 }
 
 static void gst_facerec_analyzer_finalize(GObject* object) {

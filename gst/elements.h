@@ -44,6 +44,11 @@ void post_facerec_error(GstElement* element, const char* what, const facerec::Er
 namespace gstfacerec {
 // Adds always "sink" and "src" pad templates with the same caps (a filter element).
 void add_filter_pad_templates(GstElementClass* element_class, const char* caps);
+// Posts a CORE/NEGOTIATION error naming the formats the element takes when a CAPS
+// event its "sink" pad template cannot take arrives (called from instance init).
+// Links refused at construction time (gst-launch's "could not link X to Y") never
+// reach the element: README "Elements" lists the formats.
+void explain_unsupported_caps(GstElement* element);
 GstFlowReturn transform_ip_read_only(GstBaseTransform* trans, GstBuffer* buf,
                                      GstFlowReturn (*frame_fn)(GstVideoFilter*, GstVideoFrame*));
 }  // namespace gstfacerec
