@@ -63,6 +63,11 @@ class InstancePrivate {
 
 // Adds always "sink" and "src" pad templates with the same caps (a filter element).
 void add_filter_pad_templates(GstElementClass* element_class, const char* caps);
+// Posts a CORE/NEGOTIATION error naming the formats the element takes when a CAPS
+// event its "sink" pad template cannot take arrives (called from instance init).
+// Links refused at construction time (gst-launch's "could not link X to Y") never
+// reach the element: README "Elements" lists the formats.
+void explain_unsupported_caps(GstElement* element);
 }  // namespace gstfacerec
 
 #define GST_FACEREC_POST_ERROR(el, what, err, kind) \

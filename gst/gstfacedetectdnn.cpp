@@ -393,7 +393,8 @@ static void gst_face_detect_dnn_class_init(GstFaceDetectDnnClass* klass) {
   auto install = [gobject_class](guint id, GParamSpec* spec) { g_object_class_install_property(gobject_class, id, spec); };
   install(PROP_MODEL, g_param_spec_string("model", "Model",
                           "Detector weights file (.onnx, .pb, .caffemodel); a bare name is "
-                          "searched on $FACEREC_MODEL_PATH and the installed model dir. "
+                          "a file in the current directory, else searched on $FACEREC_MODEL_PATH "
+                          "and the installed model dir. "
                           "Empty: the default detector (fr_detect.onnx)",
                           "", flags));
   install(PROP_CONFIG, g_param_spec_string("config", "Config",

@@ -59,7 +59,7 @@ class DnnEmbedder final : public Embedder {
       });
     } catch (const cv::Exception& e) {
       throw Error(path_, std::string("embedding net failed to run (corrupt file or not the '") + s.id +
-                             "' model; re-download it with models/fetch-models.sh): " + e.what());
+                             "' model; " + network_file_fix(path_) + "): " + e.what());
     }
     const size_t n = chips.size();
     if (out.total() != n * static_cast<size_t>(s.dim))

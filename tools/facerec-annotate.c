@@ -397,7 +397,9 @@ main (int argc, char **argv)
   if (summary_image && !has_suffix_ci (summary_image, ".png"))
     return usage_error ("--summary-image needs a .png file name");
   if (!g_file_test (argv[1], G_FILE_TEST_IS_REGULAR)) {
-    g_printerr ("facerec-annotate: %s: no such file\n", argv[1]);
+    g_printerr (g_file_test (argv[1], G_FILE_TEST_EXISTS)
+                ? "facerec-annotate: %s: not a regular file (a folder, FIFO or device): give a video or image file\n"
+                : "facerec-annotate: %s: no such file\n", argv[1]);
     return 1;
   }
   if (model && !g_file_test (model, G_FILE_TEST_IS_REGULAR)) {

@@ -64,8 +64,8 @@ void print_help(std::ostream& os) {
      << "  -q, --quiet             no progress and no summary (warnings and errors only)\n"
      << "  -h, --help              this help\n"
      << "\n"
-     << "Models given by bare file name are searched in $" << facerec::kModelPathEnv
-     << " and the installed model folder.\n"
+     << "A model given by bare file name is the file in the current directory, else it is\n"
+     << "searched in $" << facerec::kModelPathEnv << " and the installed model folder.\n"
      << "Exit status: 0 ok, 1 runtime error, 2 usage error.\n";
 }
 
