@@ -256,8 +256,8 @@ awk -v max_gap="$max_gap" -v max_growth_kb=$((max_rss_growth_mb * 1024)) -v gens
       if (line !~ /^rtsp-reconnect: /) logs++
       else if (line !~ /^rtsp-reconnect: warning from src: /) { errs++; if (errs <= 5) print "client stderr: " line }
     }
-    printf "client: exit %s%s, %d unexpected message(s) on stderr (and %d GStreamer log line(s))\n", client_rc, client_died != "" ? " (died " client_died ")" : "", errs, logs
-    if (client_rc != "0" || errs > 0) fail = 1
+    printf "client: exit %s%s, %d unexpected message(s) on stderr (and %d GStreamer log line(s))\n", client_rc, client_died != "" ? " (FAIL: it ended on its own " client_died ")" : "", errs, logs
+    if (client_rc != "0" || errs > 0 || client_died != "") fail = 1  # it must run until it is stopped
     if (nc == 0) { print "FAIL: no connection"; fail = 1 }
     line = ""; for (nm in names) line = line " " nm " " names[nm]
     printf "frames per name (all connections):%s\n", line == "" ? " none" : line

