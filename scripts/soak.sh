@@ -171,7 +171,7 @@ awk -v max_gap="$max_gap" -v max_growth_kb=$((max_rss_growth_mb * 1024)) -v gens
   FILENAME ~ /sessions.txt$/ { ns++; sg[ns] = $1; sid[ns] = $2; sst[ns] = $3; sfr[ns] = $4; sstate[ns] = $5; next }
   FILENAME ~ /conns.txt$/ {
     nc++; cfr[nc] = kv($0, "frames"); cnamed[nc] = kv($0, "named"); cfaces[nc] = kv($0, "faces")
-    cend[nc] = kv($0, "ended"); cst[nc] = kv($0, "started"); cff[nc] = kv($0, "first_frame"); csec[nc] = kv($0, "seconds"); crss[nc] = kv($0, "rss_kb")
+    cend[nc] = kv($0, "ended"); cst[nc] = kv($0, "started"); cff[nc] = kv($0, "first_frame"); clost[nc] = kv($0, "rtp_lost") + 0; clate[nc] = kv($0, "rtp_late") + 0; csec[nc] = kv($0, "seconds"); crss[nc] = kv($0, "rss_kb")
     next
   }
   FILENAME ~ /client.log$/ {
@@ -203,6 +203,8 @@ awk -v max_gap="$max_gap" -v max_growth_kb=$((max_rss_growth_mb * 1024)) -v gens
       else if (gap > max_gap) v = "FAIL: " gap " frames lost (> --max-gap " max_gap ")"
       else if (cend[i] != "eos" && cend[i] != "error" && !(cend[i] == "stop" && i == nc)) v = "FAIL: client ended by " cend[i]
       else if (gap > 0) v = "ok: " gap " in flight at the " (how == "killed" ? "kill" : "client stop")
+      if (gap > 0 && clost[i] + clate[i] > 0) v = v " (RTP packets given up by the jitter buffer: " clost[i] " lost, " clate[i] " late)"
+      rtp_lost += clost[i]; rtp_late += clate[i]
       if (v ~ /^FAIL/) fail = 1
       printf "%-4d %-7s %6d %8d %4d %6d %6d  %-13s %-6s %7.1f %7.1f  %s\n", i, sg[j] "/" sid[j], sfr[j], cfr[i], gap, cfaces[i], cnamed[i], how, cend[i], crss[i] / 1024, cpk[i] / 1024, v
       printf "%d\t%s\t%s\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t%d\t%d\t%s\n", i, sg[j], sid[j], sfr[j], cfr[i], gap, cfaces[i], cnamed[i], how, cend[i], crss[i], cpk[i], v > tsv
@@ -210,6 +212,7 @@ awk -v max_gap="$max_gap" -v max_growth_kb=$((max_rss_growth_mb * 1024)) -v gens
     }
     for (; j <= ns; j++) { printf "  server %s session %s (%s frames) matches no client connection\n", sg[j], sid[j], sfr[j]; fail = 1 }
     printf "\nconnections %d (attempts %d), server restarts %d, frames sent %d, analysed %d, JSONL lines %d\n", nc, attempts, kills, sent, analysed, jsonl
+    printf "RTP packets the jitter buffers gave up on (the client read them too late): %d lost, %d late\n", rtp_lost, rtp_late
     # reconnection after each kill: from the kill to the first frame analysed from the next server
     # (its --down seconds, its start, the backoff of the client, the RTSP setup, the first frame)
     nrc = 0; rmin = 1e9; rmax = -1e9; rsum = 0
