@@ -114,6 +114,23 @@ void parse_embedding(ModelInfo& info, const Fields& model, const Manifest& m,
   info.embedding.dim = static_cast<int>(dim);
   info.embedding.l2_normalize = f.flag_or("l2_normalize", false);
   info.embedding.runner = f.str_or("runner", "opencv-dnn");
+  info.embedding.flip_average = f.flag_or("flip_average", false);
+  if (f.has("threshold_search")) {
+    // Every field optional: ThresholdSearch's defaults (measured for dlib's raw 128-d
+    // embeddings) fill the rest. Checked here so that a bad entry fails the build's tests
+    // rather than the first training.
+    const Fields t(f.get("threshold_search"), origin, where + ", \"embedding.threshold_search\"");
+    ThresholdSearch& ts = info.embedding.threshold_search;
+    if (t.has("min")) ts.min = float(t.num("min"));
+    if (t.has("max")) ts.max = float(t.num("max"));
+    if (t.has("step")) ts.step = t.num("step");
+    if (t.has("prior")) ts.prior = float(t.num("prior"));
+    if (t.has("prior_weight")) ts.prior_weight = t.num("prior_weight");
+    if (!(ts.min > 0.f) || !(ts.max > ts.min)) t.fail("max", "need 0 < min < max");
+    if (!(ts.step > 0.0) || ts.step > double(ts.max - ts.min)) t.fail("step", "need 0 < step <= max - min");
+    if (!(ts.prior >= ts.min && ts.prior <= ts.max)) t.fail("prior", "must lie within min..max");
+    if (!(ts.prior_weight >= 0.0)) t.fail("prior_weight", "must be >= 0");
+  }
   const std::string chip = f.str("chip");
   const ChipTemplate* t = m.chip_template(chip);
   if (!t) f.fail("chip", "unknown template \"" + chip + "\"; chip_templates has " + m.chip_template_names());

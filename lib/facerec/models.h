@@ -8,6 +8,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "facerec/operating_point.h"
 #include "facerec/types.h"
 
 namespace facerec {
@@ -62,6 +63,8 @@ struct EmbeddingInfo {
   ChipTemplate chip;          // alignment template (manifest "chip_templates"); its size
                               // is the input size
   std::string runner;         // implementation that runs it ("opencv-dnn")
+  bool flip_average = false;  // average the outputs of the chip and its mirror image
+  ThresholdSearch threshold_search;  // "threshold_search": the automatic gate's range
 };
 
 struct ModelInfo {
