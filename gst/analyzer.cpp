@@ -175,6 +175,7 @@ static void gst_facerec_analyzer_init(GstFaceRecAnalyzer* self) {
   self->landmarks_model = g_strdup("");
   self->priv.construct();
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
+  gstfacerec::explain_unsupported_caps(GST_ELEMENT(self));
 }
 
 static void gst_facerec_analyzer_finalize(GObject* object) {
@@ -201,7 +202,7 @@ static void gst_facerec_analyzer_class_init(GstFaceRecAnalyzerClass* klass) {
       gobject_class, PROP_LANDMARKS_MODEL,
       g_param_spec_string(
           "landmarks-model", "Landmarks model",
-          "68-point landmark network (a bare name is searched on $FACEREC_MODEL_PATH). "
+          "68-point landmark network (a bare name: the current directory, then $FACEREC_MODEL_PATH). "
           "facedetect-dnn runs it for detectors without landmarks (UltraFace, SSD); "
           "facerecognize for face ROIs that arrive without landmarks (after videoscale, which "
           "drops ROI params, or from other detectors), and without it places the mean face in "

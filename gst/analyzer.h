@@ -19,6 +19,7 @@
 #include <gst/video/gstvideofilter.h>
 #include <gst/video/video.h>
 
+#include "elements.h"
 #include "facerec/types.h"
 
 namespace facerec {
@@ -26,24 +27,6 @@ class LandmarkNet;
 }
 
 namespace gstfacerec {
-
-// C++ private data inside a GObject instance: constructed in instance_init,
-// destroyed in finalize (GObject allocates the instance memory).
-template <typename T>
-class InstancePrivate {
- public:
-  void construct() { ptr_ = new (storage_) T(); }
-  void destroy() {
-    ptr_->~T();
-    ptr_ = nullptr;
-  }
-  T* operator->() const { return ptr_; }
-  T& operator*() const { return *ptr_; }
-
- private:
-  T* ptr_ = nullptr;
-  alignas(T) unsigned char storage_[sizeof(T)];
-};
 
 // The base's own C++ state (see load_landmarks below).
 struct AnalyzerPrivate {

@@ -1,6 +1,7 @@
 // gst-facerec: the plugin's element types and helpers shared by the elements.
 #pragma once
 
+#include <new>
 #include <string>
 
 #include <gst/gst.h>
@@ -42,10 +43,31 @@ void post_facerec_error(GstElement* element, const char* what, const facerec::Er
 }  // namespace gstfacerec
 
 namespace gstfacerec {
+// C++ private data inside a GObject instance: constructed in instance_init,
+// destroyed in finalize (GObject allocates the instance memory).
+template <typename T>
+class InstancePrivate {
+ public:
+  void construct() { ptr_ = new (storage_) T(); }
+  void destroy() {
+    ptr_->~T();
+    ptr_ = nullptr;
+  }
+  T* operator->() const { return ptr_; }
+  T& operator*() const { return *ptr_; }
+
+ private:
+  T* ptr_ = nullptr;
+  alignas(T) unsigned char storage_[sizeof(T)];
+};
+
 // Adds always "sink" and "src" pad templates with the same caps (a filter element).
 void add_filter_pad_templates(GstElementClass* element_class, const char* caps);
-GstFlowReturn transform_ip_read_only(GstBaseTransform* trans, GstBuffer* buf,
-                                     GstFlowReturn (*frame_fn)(GstVideoFilter*, GstVideoFrame*));
+// Posts a CORE/NEGOTIATION error naming the formats the element takes when a CAPS
+// event its "sink" pad template cannot take arrives (called from instance init).
+// Links refused at construction time (gst-launch's "could not link X to Y") never
+// reach the element: README "Elements" lists the formats.
+void explain_unsupported_caps(GstElement* element);
 }  // namespace gstfacerec
 
 #define GST_FACEREC_POST_ERROR(el, what, err, kind) \

@@ -27,8 +27,12 @@ void set_double_or_null(JsonObject* o, const char* name, double v) {
 
 void add_double_or_null(JsonArray* a, double v) { json_array_add_element(a, double_node(v)); }
 
-// The "id" of a "tracking" / "object_id" params structure, or null.
+// The track id: facedetect-dnn's "tracking" params (facemeta.h), else the "id" of another
+// tracker's "tracking" / "object_id" params structure (any integer or string type), or null.
 void set_track_id(JsonObject* o, GstVideoRegionOfInterestMeta* roi) {
+  guint64 id = 0;
+  if (gst_facerec_roi_get_tracking(roi, &id, nullptr, nullptr, nullptr) && id <= G_MAXINT64)
+    return json_object_set_int_member(o, "track_id", static_cast<gint64>(id));
   for (const char* name : {"tracking", "object_id"}) {
     GstStructure* s = gst_video_region_of_interest_meta_get_param(roi, name);
     const GValue* v = s ? gst_structure_get_value(s, "id") : nullptr;

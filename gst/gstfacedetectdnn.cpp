@@ -1,32 +1,15 @@
-// gst-facerec: facedetect-dnn, detects faces and attaches them as ROI metas.
-//
-// Pixels pass through untouched; per face a GstVideoRegionOfInterestMeta
-// ("face") with a "detection" param (see facemeta.h) is added.
-//
-// processing-width / processing-height: detect on a copy of the frame scaled
-// down to fit within that size (aspect kept, never scaled up); boxes and
-// landmarks are mapped back to frame pixels.
-//
-// tracking (default TRUE): every face gets a "tracking" param whose id follows
-// the face from frame to frame (lib/tracker.h). inference-interval=N: the
-// detector runs on every Nth frame; on the frames in between the faces of the
-// last run are followed on the pixels by optical flow (lib/face_tracking.h),
-// or, with tracking=FALSE, carried unchanged; either way with "fresh" = FALSE.
-// Flushes, seeks (new segments), stream starts, caps changes and detector
-// changes make the next frame a detection frame.
-//
-// The geometry and the interval live in lib/ (facerec::FrameDetector). Threshold
-// changes while playing go to the loaded detector; a new model file or type is
-// loaded on the thread that sets the property (once per g_object_set) and swapped
-// in before the next frame (a failed load is posted as an error by that frame).
-//
-// updates: like gst-plugins-bad's facedetect, a "facedetect-dnn" element message
-// (gst/events.h) is posted on every frame, when the face count changes (default),
-// on frames with faces, or never.
+// gst-facerec: facedetect-dnn, detects faces and attaches them as ROI metas
+// ("face", with "detection" and, with tracking, "tracking" params: facemeta.h);
+// pixels pass through untouched. The work is lib/'s: FrameDetector (processing
+// size, mapping back, inference-interval) with TrackFaces (track ids, optical
+// flow between detector runs) as its carrier. Flushes, seeks, stream starts, caps
+// and detector changes make the next frame a detection frame. Thresholds changed
+// while playing go to the loaded detector; a new model file or type is loaded on
+// the thread that sets it and swapped in before the next frame. `updates`: a
+// "facedetect-dnn" element message (gst/events.h), like gst-plugins-bad's facedetect.
 //
 // Example:
-//   gst-launch-1.0 -m v4l2src ! videoconvert ! facedetect-dnn processing-width=640 !
-//       videoconvert ! facerec-overlay ! autovideosink
+//   gst-launch-1.0 -m v4l2src ! facedetect-dnn ! facerec-overlay ! videoconvert ! autovideosink
 #include <algorithm>
 #include <atomic>
 #include <memory>
@@ -410,7 +393,8 @@ static void gst_face_detect_dnn_class_init(GstFaceDetectDnnClass* klass) {
   auto install = [gobject_class](guint id, GParamSpec* spec) { g_object_class_install_property(gobject_class, id, spec); };
   install(PROP_MODEL, g_param_spec_string("model", "Model",
                           "Detector weights file (.onnx, .pb, .caffemodel); a bare name is "
-                          "searched on $FACEREC_MODEL_PATH and the installed model dir. "
+                          "a file in the current directory, else searched on $FACEREC_MODEL_PATH "
+                          "and the installed model dir. "
                           "Empty: the default detector (fr_detect.onnx)",
                           "", flags));
   install(PROP_CONFIG, g_param_spec_string("config", "Config",

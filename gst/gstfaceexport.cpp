@@ -106,8 +106,7 @@ bool write_all(int fd, const GString* data) {
 
 struct GstFaceExport {
   GstBaseTransform parent;
-  Private* priv;  // placement-constructed in priv_storage, see init/finalize
-  alignas(Private) unsigned char priv_storage[sizeof(Private)];
+  gstfacerec::InstancePrivate<Private> priv;
 };
 
 struct GstFaceExportClass {
@@ -255,16 +254,14 @@ static GstFlowReturn gst_facerec_export_transform_ip(GstBaseTransform* trans, Gs
 }
 
 static void gst_facerec_export_init(GstFaceExport* self) {
-  // GObject allocates the instance; construct the C++ part in place.
-  self->priv = new (self->priv_storage) Private();
+  self->priv.construct();
   gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), TRUE);
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
 }
 
 static void gst_facerec_export_finalize(GObject* object) {
   GstFaceExport* self = GST_FACEREC_EXPORT(object);
-  self->priv->~Private();
-  self->priv = nullptr;
+  self->priv.destroy();
   G_OBJECT_CLASS(gst_facerec_export_parent_class)->finalize(object);
 }
 

@@ -299,6 +299,7 @@ static void gst_facerec_overlay_init(GstFaceRecOverlay* self) {
   s.landmark_color = kDefaultLandmarkColor;
   s.label_position = kDefaultLabelPosition;
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
+  gstfacerec::explain_unsupported_caps(GST_ELEMENT(self));
 }
 
 static void gst_facerec_overlay_class_init(GstFaceRecOverlayClass* klass) {

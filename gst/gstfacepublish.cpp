@@ -79,8 +79,7 @@ struct Private {
 
 struct GstFacePublish {
   GstBaseTransform parent;
-  Private* priv;  // placement-constructed in priv_storage, see init/finalize
-  alignas(Private) unsigned char priv_storage[sizeof(Private)];
+  gstfacerec::InstancePrivate<Private> priv;
 };
 struct GstFacePublishClass { GstBaseTransformClass parent_class; };
 
@@ -151,7 +150,7 @@ static void gst_facerec_publish_set_property(GObject* object, guint prop_id, con
 static void gst_facerec_publish_get_property(GObject* object, guint prop_id, GValue* value, GParamSpec* pspec) {
   GstFacePublish* self = GST_FACEREC_PUBLISH(object);
   GST_OBJECT_LOCK(self);
-  Private* p = self->priv;
+  Private* p = &*self->priv;
   const Settings& s = p->settings;
   facerec::MqttPublisher* pub = p->state ? p->state->pub.get() : nullptr;
   if (prop_id != PROP_PASSWORD) {  // write-only: never read back
@@ -369,15 +368,14 @@ static GstFlowReturn gst_facerec_publish_transform_ip(GstBaseTransform* trans, G
 }
 
 static void gst_facerec_publish_init(GstFacePublish* self) {
-  self->priv = new (self->priv_storage) Private();
+  self->priv.construct();
   gst_base_transform_set_passthrough(GST_BASE_TRANSFORM(self), TRUE);
   gst_base_transform_set_in_place(GST_BASE_TRANSFORM(self), TRUE);
 }
 
 static void gst_facerec_publish_finalize(GObject* object) {
   GstFacePublish* self = GST_FACEREC_PUBLISH(object);
-  self->priv->~Private();
-  self->priv = nullptr;
+  self->priv.destroy();
   G_OBJECT_CLASS(gst_facerec_publish_parent_class)->finalize(object);
 }
 

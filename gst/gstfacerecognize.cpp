@@ -138,13 +138,19 @@ static void post(GstFaceRecognize* self, GstStructure* s) {
 }
 
 // What the model watcher calls to load a model (start, property, watch).
-static std::shared_ptr<const Model> load_model(const std::string& path, const std::string& embedder_id) {
+static std::shared_ptr<const Model> load_model(const std::string& path, const std::string& embedder_id, int dim) {
   auto m = std::make_shared<const Model>(facerec::Classifier::load(path));
   if (m->embedder_id() != embedder_id)
     throw EmbedderMismatch(path, "the model was trained with the embedder \"" + m->embedder_id() +
                                      "\" but this element uses \"" + embedder_id +
                                      "\"; set the `embedder` property to the model's embedder or retrain "
                                      "the model with facerec-train for this embedder");
+  // An edited model naming the right embedder with another length would fail on every
+  // face once swapped in: refused here, the previous model stays.
+  if (m->dim() != dim)
+    throw EmbedderMismatch(path, "the model holds " + std::to_string(m->dim()) + "-d embeddings but \"" +
+                                     embedder_id + "\" makes " + std::to_string(dim) +
+                                     "-d ones: retrain the model with facerec-train");
   return m;
 }
 
@@ -178,7 +184,7 @@ static gboolean start_models(GstFaceRecAnalyzer* analyzer) {
   st->recognizer = std::make_unique<facerec::FrameRecognizer>(embedder);
   if (!gstfacerec::load_landmarks(analyzer)) return FALSE;
   auto watcher = std::make_unique<facerec::ModelWatcher<Model>>(
-      [id](const std::string& path) { return load_model(path, id); },
+      [id, dim = embedder->spec().dim](const std::string& path) { return load_model(path, id, dim); },
       [self](const std::string& path, const std::shared_ptr<const Model>& m, facerec::ModelSource src) {
         GST_INFO_OBJECT(self, "switched to model \"%s\" (%s)", path.c_str(), facerec::source_name(src));
         post(self, gst_structure_new("facerecognize-model-reloaded", "path", G_TYPE_STRING, path.c_str(), "reason",
@@ -405,8 +411,8 @@ static void gst_face_recognize_class_init(GstFaceRecognizeClass* klass) {
                                           "May be changed while playing (loaded, then swapped in between frames)",
                                           "", playing));
   install(PROP_EMBEDDER, g_param_spec_string("embedder", "Embedder",
-                                             "Embedding network (.onnx or .t7); a bare name is searched on "
-                                             "$FACEREC_MODEL_PATH. Empty: the default 128-d embedder "
+                                             "Embedding network (.onnx or .t7); a bare name: the current "
+                                             "directory, then $FACEREC_MODEL_PATH. Empty: the default 128-d embedder "
                                              "(faceapi_recognition_128d.onnx)",
                                              "", ready));
   install(PROP_UNKNOWN_THRESHOLD,

@@ -79,7 +79,7 @@ class UltraFaceDetector final : public detail::DetectorBase {
       });
     } catch (const cv::Exception& e) {
       throw Error(path_, std::string("not an UltraFace face detector, or a corrupt file: ") +
-                             kExpected + "; give that model (models/fetch-models.sh) or set the "
+                             kExpected + "; give that model (" + network_file_fix(path_) + ") or set the "
                              "model type of this file. OpenCV said: " + e.what());
     }
     const bool ok = outs.size() == 2 && outs[0].dims == 3 && outs[1].dims == 3 &&

@@ -52,7 +52,7 @@ cv::Ptr<cv::FaceDetectorYN> load(const std::string& path, const std::string&) {
     yn = cv::FaceDetectorYN::create(path, "", cv::Size(320, 320), 0.6f, 0.4f, 5000);
   } catch (const cv::Exception& e) {
     throw Error(path, std::string("OpenCV cannot load this YuNet model: the file is corrupt or not "
-                                  "face_detection_yunet_2022mar.onnx; re-download it. OpenCV said: ") + e.what());
+                                  "face_detection_yunet_2022mar.onnx; " + network_file_fix(path) + ". OpenCV said: ") + e.what());
   }
   if (!yn) throw Error(path, "OpenCV could not create the YuNet detector: wrong model file");
   return yn;

@@ -68,7 +68,7 @@ class DnnEmbedder final : public Embedder {
       });
     } catch (const cv::Exception& e) {
       throw Error(path_, std::string("embedding net failed to run (corrupt file or not the '") + s.id +
-                             "' model; re-download it with models/fetch-models.sh): " + e.what());
+                             "' model; " + network_file_fix(path_) + "): " + e.what());
     }
     if (out.total() != rows * static_cast<size_t>(s.dim))
       throw Error(path_, "embedding net returned " + std::to_string(out.total()) + " values for " +

@@ -1,18 +1,15 @@
 // Embedding cache. See facerec/embedding_cache.h.
 #include "facerec/embedding_cache.h"
 
-#include <unistd.h>
-
 #include <chrono>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <system_error>
 
 #include "facerec/detector.h"
 #include "facerec/embedder.h"
+#include "facerec/safe_io.h"
 
 namespace facerec {
 
@@ -22,6 +19,9 @@ constexpr char kMagic[8] = {'F', 'R', 'E', 'C', 'E', 'M', 'B', 'C'};
 constexpr uint32_t kCacheVersion = 1;
 constexpr uint32_t kMaxString = 1u << 16;
 constexpr uint32_t kMaxDim = 1u << 14;
+// An entry is ~0.3 KB of path and context plus 4 bytes per embedding value: 4 GiB is
+// over 1.5 million 512-d entries.
+constexpr std::size_t kMaxCacheBytes = std::size_t(4) << 30;
 
 uint64_t fnv1a(const char* p, size_t n) {
   uint64_t h = 1469598103934665603ull;
@@ -122,13 +122,17 @@ bool EmbeddingCache::load(std::string* warning) {
       *warning = path_ + ": " + why + "; ignoring the embedding cache, it is rebuilt (delete the file if this repeats)";
     return false;
   };
+  // One bounded read of a regular file: a FIFO, a device (/dev/zero) or a folder named
+  // as the cache is refused instead of blocking or reading without end.
   std::string data;
   try {
-    std::ifstream in(path_, std::ios::binary);
-    if (!in) return bad("cannot read the cache file");
-    data.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-    if (in.bad()) return bad("cannot read the cache file");
-  } catch (const std::exception& e) {
+    data = read_file_bounded(path_, kMaxCacheBytes, "name a cache file with --cache, or use --no-cache");
+  } catch (const Error& e) {
+    entries_.clear();
+    dirty_ = true;  // save() says whether it can be written
+    if (warning) *warning = std::string("ignoring the embedding cache: ") + e.what();
+    return false;
+  } catch (const std::exception& e) {  // std::bad_alloc
     return bad(std::string("cannot read the cache file (") + e.what() + ")");
   }
   if (data.size() < sizeof kMagic + sizeof(uint32_t) + 2 * sizeof(uint64_t) ||
@@ -191,25 +195,14 @@ void EmbeddingCache::save() {
                    s.entry.embedding.size() * sizeof(float));
   }
   w.pod(fnv1a(w.buf().data(), w.buf().size()));
-  const std::string tmp = path_ + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    if (!out)
-      throw Error(path_, "cannot write the embedding cache: check that the folder exists and is writable, "
-                         "or disable the cache");
-    out.write(w.buf().data(), std::streamsize(w.buf().size()));
-    out.close();
-    if (!out) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      throw Error(path_, "cannot write the embedding cache (disk full?): free some space or disable the cache");
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, path_, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    throw Error(path_, "cannot replace the embedding cache file: check the folder's permissions");
+  // Staged and renamed into place; a target that is not a regular file (a device, a
+  // FIFO, a folder: `--cache /dev/null` as root) is refused, not replaced.
+  try {
+    StagedFile f(path_, w.buf());
+    f.commit();
+  } catch (const Error& e) {
+    throw Error(path_, std::string("cannot write the embedding cache: ") + e.what() +
+                           " (or disable the cache)");
   }
   dirty_ = false;
 }

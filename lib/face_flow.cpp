@@ -62,12 +62,28 @@ bool robust_similarity(std::vector<cv::Point2f> from, std::vector<cv::Point2f> t
 
 }  // namespace
 
+FaceFlow::Pyramid FaceFlow::pyramid(const cv::Mat& gray) const {
+  Pyramid p;
+  if (gray.empty() || gray.type() != CV_8UC1) return p;
+  cv::buildOpticalFlowPyramid(gray, p, cv::Size(config_.window, config_.window), config_.levels, true);
+  return p;
+}
+
 std::vector<std::optional<Face>> FaceFlow::follow(const cv::Mat& prev, const cv::Mat& cur,
                                                   const std::vector<Face>& faces, double scale) const {
-  std::vector<std::optional<Face>> out(faces.size());
   if (faces.empty() || prev.empty() || cur.empty() || prev.size() != cur.size() || prev.type() != CV_8UC1 ||
-      cur.type() != CV_8UC1 || !(scale > 0.0))
+      cur.type() != CV_8UC1)
+    return std::vector<std::optional<Face>>(faces.size());
+  return follow(pyramid(prev), pyramid(cur), faces, scale);
+}
+
+std::vector<std::optional<Face>> FaceFlow::follow(const Pyramid& prev_pyr, const Pyramid& cur_pyr,
+                                                  const std::vector<Face>& faces, double scale) const {
+  std::vector<std::optional<Face>> out(faces.size());
+  if (faces.empty() || prev_pyr.empty() || cur_pyr.empty() || prev_pyr[0].size() != cur_pyr[0].size() ||
+      !(scale > 0.0))
     return out;
+  const cv::Mat& prev = prev_pyr[0];
   const cv::Rect image(0, 0, prev.cols, prev.rows);
   const float s = static_cast<float>(scale);
 
@@ -101,8 +117,8 @@ std::vector<std::optional<Face>> FaceFlow::follow(const cv::Mat& prev, const cv:
   std::vector<cv::Point2f> fwd, back;
   std::vector<uchar> ok_f, ok_b;
   std::vector<float> err;
-  cv::calcOpticalFlowPyrLK(prev, cur, pts, fwd, ok_f, err, win, config_.levels, term);
-  cv::calcOpticalFlowPyrLK(cur, prev, fwd, back, ok_b, err, win, config_.levels, term);
+  cv::calcOpticalFlowPyrLK(prev_pyr, cur_pyr, pts, fwd, ok_f, err, win, config_.levels, term);
+  cv::calcOpticalFlowPyrLK(cur_pyr, prev_pyr, fwd, back, ok_b, err, win, config_.levels, term);
 
   for (size_t i = 0; i < faces.size(); ++i) {
     std::vector<cv::Point2f> from, to;

@@ -24,18 +24,17 @@ TrackFaces::TrackFaces(const TrackFacesConfig& config)
 
 void TrackFaces::reset() {
   tracker_.reset();
-  prev_gray_.release();
+  prev_pyr_.clear();
 }
 
-void TrackFaces::keep_gray(const cv::Mat& image) {
-  if (!config_.use_flow || image.empty()) {
-    prev_gray_.release();
-    return;
-  }
+FaceFlow::Pyramid TrackFaces::make_pyramid(const cv::Mat& image) const {
+  if (!config_.use_flow || image.empty()) return {};
+  cv::Mat gray;
   if (image.channels() == 1)
-    prev_gray_ = image.clone();
+    gray = image;
   else
-    cv::cvtColor(image, prev_gray_, image.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+    cv::cvtColor(image, gray, image.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+  return flow_.pyramid(gray);
 }
 
 void TrackFaces::detected(std::vector<FrameFace>& faces, const cv::Mat& image, cv::Size frame, int64_t time) {
@@ -48,34 +47,30 @@ void TrackFaces::detected(std::vector<FrameFace>& faces, const cv::Mat& image, c
     faces[i].track = {t.id, t.first_time, t.last_time, static_cast<int>(tracker_.frame() - t.first_frame)};
   }
   scale_ = frame.width > 0 && !image.empty() ? static_cast<double>(image.cols) / frame.width : 1.0;
-  keep_gray(image);
+  prev_pyr_ = make_pyramid(image);
 }
 
 std::vector<FrameFace> TrackFaces::between(const cv::Mat& image, cv::Size frame, int64_t time) {
   std::vector<Track> reported;
   for (const Track& t : tracker_.tracks())
     if (t.reported) reported.push_back(t);
-  if (config_.use_flow && !image.empty() && !prev_gray_.empty() && !reported.empty()) {
-    cv::Mat gray;
-    if (image.channels() == 1) gray = image;
-    else cv::cvtColor(image, gray, image.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
-    if (gray.size() == prev_gray_.size()) {
-      std::vector<Face> from;
-      for (const Track& t : reported) from.push_back(t.face);
-      const auto moved = flow_.follow(prev_gray_, gray, from, scale_);
-      for (size_t i = 0; i < moved.size(); ++i) {
-        if (moved[i]) {
-          tracker_.move(reported[i].id, *moved[i]);
-          ++followed_;
-        } else {
-          ++guessed_;
-        }
+  FaceFlow::Pyramid cur = make_pyramid(image);
+  if (!cur.empty() && !prev_pyr_.empty() && !reported.empty() && cur[0].size() == prev_pyr_[0].size()) {
+    std::vector<Face> from;
+    for (const Track& t : reported) from.push_back(t.face);
+    const auto moved = flow_.follow(prev_pyr_, cur, from, scale_);
+    for (size_t i = 0; i < moved.size(); ++i) {
+      if (moved[i]) {
+        tracker_.move(reported[i].id, *moved[i]);
+        ++followed_;
+      } else {
+        ++guessed_;
       }
     }
   } else {
     guessed_ += reported.size();
   }
-  keep_gray(image);
+  prev_pyr_ = std::move(cur);
   return to_frame_faces(tracker_.predict(time), frame);
 }
 

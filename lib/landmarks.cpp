@@ -117,8 +117,7 @@ struct LandmarkNet::Impl {
     } catch (const cv::Exception& e) {
       throw Error(path, std::string("landmark net failed to run: not the 68-point landmark net "
                                     "(fr_landmark.onnx: 64x64 gray in, 136 values out) or a corrupt "
-                                    "file; give that model or re-download it with "
-                                    "models/fetch-models.sh. OpenCV said: ") +
+                                    "file; give that model, or " + network_file_fix(path) + ". OpenCV said: ") +
                             e.what());
     }
     if (out.total() < 136)

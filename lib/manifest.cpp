@@ -1,5 +1,6 @@
 // models/manifest.json parsed into typed model descriptions (cv::FileStorage, JSON).
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -7,10 +8,16 @@
 
 #include "detail.h"
 #include "facerec/models.h"
+#include "facerec/safe_io.h"
 
 namespace facerec {
 
 namespace {
+
+constexpr int kMaxSide = 1 << 16;  // pixels, input and chip sizes
+constexpr int kMaxDim = 1 << 16;   // embedding length
+// The manifest is ~10 KB; a file of megabytes is not one.
+constexpr std::size_t kMaxManifestBytes = std::size_t(1) << 20;
 
 std::string basename_of(const std::string& p) {
   const auto pos = p.find_last_of('/');
@@ -21,8 +28,12 @@ std::string basename_of(const std::string& p) {
 // the manifest, the entry and the field.
 class Fields {
  public:
+  // cv::FileNode::operator[] asserts (throws) on anything but an object: checked here
+  // (found by fuzz/fuzz_manifest.cpp).
   Fields(const cv::FileNode& node, std::string origin, std::string where)
-      : node_(node), origin_(std::move(origin)), where_(std::move(where)) {}
+      : node_(node), origin_(std::move(origin)), where_(std::move(where)) {
+    if (!node_.isMap()) fail("", "expected an object {...}");
+  }
 
   [[noreturn]] void fail(const std::string& key, const std::string& what) const {
     throw Error(origin_, where_ + (key.empty() ? "" : ", field \"" + key + "\"") + ": " + what +
@@ -53,7 +64,9 @@ class Fields {
   }
   double number(const cv::FileNode& n, const std::string& key) const {
     if (!n.isInt() && !n.isReal()) fail(key, "expected a number");
-    return static_cast<double>(n);
+    const double v = static_cast<double>(n);
+    if (!std::isfinite(v)) fail(key, "expected a finite number");  // 1e999 reads as infinity
+    return v;
   }
   std::vector<double> numbers(const cv::FileNode& n, const std::string& key) const {
     if (!n.isSeq()) fail(key, "expected a list of numbers");
@@ -63,7 +76,9 @@ class Fields {
   }
   cv::Size size(const cv::FileNode& n, const std::string& key) const {
     const std::vector<double> v = numbers(n, key);
-    if (v.size() != 2 || v[0] < 1 || v[1] < 1) fail(key, "expected [width, height] in pixels");
+    // Bounded before the conversion to int (a larger double is undefined behaviour).
+    if (v.size() != 2 || !(v[0] >= 1 && v[0] <= kMaxSide) || !(v[1] >= 1 && v[1] <= kMaxSide))
+      fail(key, "expected [width, height] in pixels, each 1.." + std::to_string(kMaxSide));
     return cv::Size(static_cast<int>(v[0]), static_cast<int>(v[1]));
   }
 
@@ -110,7 +125,8 @@ void parse_embedding(ModelInfo& info, const Fields& model, const Manifest& m,
                      const std::string& origin, const std::string& where) {
   const Fields f(model.get("embedding"), origin, where + ", \"embedding\"");
   const double dim = f.num("dim");
-  if (dim < 1 || dim != static_cast<int>(dim)) f.fail("dim", "expected a positive integer");
+  if (!(dim >= 1 && dim <= kMaxDim) || dim != std::floor(dim))
+    f.fail("dim", "expected an integer 1.." + std::to_string(kMaxDim));
   info.embedding.dim = static_cast<int>(dim);
   info.embedding.l2_normalize = f.flag_or("l2_normalize", false);
   info.embedding.runner = f.str_or("runner", "opencv-dnn");
@@ -161,6 +177,12 @@ const ModelFile* ModelInfo::config() const {
 }
 
 Manifest Manifest::parse(const std::string& json, const std::string& origin) {
+  const std::string fix = "fix models/manifest.json and rebuild";
+  if (json.size() > kMaxManifestBytes)
+    throw Error(origin, "manifest of " + std::to_string(json.size()) + " bytes, at most " +
+                            std::to_string(kMaxManifestBytes) + ": not a manifest; " + fix);
+  // Before OpenCV's recursive JSON reader sees it (deep nesting overflows its stack).
+  check_json_nesting(json, origin, JsonLimits{}.max_depth, fix);
   cv::FileStorage fs;
   try {
     fs.open(json, cv::FileStorage::READ | cv::FileStorage::MEMORY | cv::FileStorage::FORMAT_JSON);
@@ -173,51 +195,56 @@ Manifest Manifest::parse(const std::string& json, const std::string& origin) {
                             ": " + why);
   }
   if (!fs.isOpened()) throw Error(origin, "not a valid JSON manifest");
-  const Fields top(fs.root(), origin, "manifest");
-  if (top.num("schema") != 1) top.fail("schema", "this library reads schema 1");
+  // Any other OpenCV exception from reading the tree is a malformed manifest too.
+  try {
+    const Fields top(fs.root(), origin, "manifest");
+    if (top.num("schema") != 1) top.fail("schema", "this library reads schema 1");
 
-  Manifest m;
-  if (top.has("chip_templates")) {
-    const cv::FileNode chips = top.get("chip_templates");
-    if (!chips.isMap()) top.fail("chip_templates", "expected an object of templates");
-    for (const auto& name : chips.keys()) m.chips_.push_back(parse_chip(chips[name], name, origin));
-  }
-  const cv::FileNode models = top.get("models");
-  if (!models.isSeq()) top.fail("models", "expected a list");
-  int index = 0;
-  for (const auto& node : models) {
-    const std::string where0 = "models[" + std::to_string(index++) + "]";
-    ModelInfo info;
-    info.id = Fields(node, origin, where0).str("id");
-    const std::string where = "model \"" + info.id + "\"";
-    const Fields f(node, origin, where);
-    if (m.find(info.id)) f.fail("id", "used twice");
-    info.role = f.str("role");
-    info.format = f.str("format");
-    info.is_default = f.flag_or("default", false);
-    const cv::FileNode files = f.get("files");
-    if (!files.isSeq() || files.size() == 0) f.fail("files", "expected a non-empty list");
-    for (const auto& fn : files) {
-      const Fields ff(fn, origin, where + ", a file");
-      ModelFile mf;
-      mf.name = ff.str("name");
-      mf.role = ff.str_or("role", "weights");
-      if (mf.role != "weights" && mf.role != "config") ff.fail("role", "expected \"weights\" or \"config\"");
-      mf.sha256 = ff.str_or("sha256", "");
-      if (ff.has("aliases"))
-        for (const auto& a : ff.get("aliases")) {
-          if (!a.isString()) ff.fail("aliases", "expected file names");
-          mf.aliases.push_back(a.string());
-        }
-      info.files.push_back(std::move(mf));
+    Manifest m;
+    if (top.has("chip_templates")) {
+      const cv::FileNode chips = top.get("chip_templates");
+      if (!chips.isMap()) top.fail("chip_templates", "expected an object of templates");
+      for (const auto& name : chips.keys()) m.chips_.push_back(parse_chip(chips[name], name, origin));
     }
-    if (std::none_of(info.files.begin(), info.files.end(), [](const ModelFile& x) { return x.role == "weights"; }))
-      f.fail("files", "no weights file (every file is a config)");
-    info.input = parse_input(f, origin, where);
-    if (info.role == "embedder") parse_embedding(info, f, m, origin, where);
-    m.models_.push_back(std::move(info));
+    const cv::FileNode models = top.get("models");
+    if (!models.isSeq()) top.fail("models", "expected a list");
+    int index = 0;
+    for (const auto& node : models) {
+      const std::string where0 = "models[" + std::to_string(index++) + "]";
+      ModelInfo info;
+      info.id = Fields(node, origin, where0).str("id");
+      const std::string where = "model \"" + info.id + "\"";
+      const Fields f(node, origin, where);
+      if (m.find(info.id)) f.fail("id", "used twice");
+      info.role = f.str("role");
+      info.format = f.str("format");
+      info.is_default = f.flag_or("default", false);
+      const cv::FileNode files = f.get("files");
+      if (!files.isSeq() || files.size() == 0) f.fail("files", "expected a non-empty list");
+      for (const auto& fn : files) {
+        const Fields ff(fn, origin, where + ", a file");
+        ModelFile mf;
+        mf.name = ff.str("name");
+        mf.role = ff.str_or("role", "weights");
+        if (mf.role != "weights" && mf.role != "config") ff.fail("role", "expected \"weights\" or \"config\"");
+        mf.sha256 = ff.str_or("sha256", "");
+        if (ff.has("aliases"))
+          for (const auto& a : ff.get("aliases")) {
+            if (!a.isString()) ff.fail("aliases", "expected file names");
+            mf.aliases.push_back(a.string());
+          }
+        info.files.push_back(std::move(mf));
+      }
+      if (std::none_of(info.files.begin(), info.files.end(), [](const ModelFile& x) { return x.role == "weights"; }))
+        f.fail("files", "no weights file (every file is a config)");
+      info.input = parse_input(f, origin, where);
+      if (info.role == "embedder") parse_embedding(info, f, m, origin, where);
+      m.models_.push_back(std::move(info));
+    }
+    return m;
+  } catch (const cv::Exception& e) {
+    throw Error(origin, std::string("malformed manifest: ") + e.what() + " (" + fix + ")");
   }
-  return m;
 }
 
 const ModelInfo* Manifest::find(const std::string& id) const {

@@ -11,7 +11,8 @@
 #    128-d projection of fr_feature.onnx (models/convert_fr_feature_128.py);
 #    copies manifest.json.
 # 2. Optional models (res10 SSD, OpenFace, YuNet): tries their official URLs;
-#    if they cannot be downloaded, says so and goes on (copy them in by hand).
+#    those that cannot be downloaded are named in one line at the end (nothing
+#    the defaults need is missing then; copy them in by hand to use them).
 #
 # Idempotent: files already in DEST with the right hash are left alone.
 # Exits non-zero, naming the file, on any hash mismatch.
@@ -263,7 +264,7 @@ verify_optional() {  # verify_optional FILE SHA256 SHA1 VERIFY -> 0 ok, 1 mismat
   echo "no known hash; sha256 $(sha256_of "$f")"; return 0
 }
 
-missing=0
+absent=()
 while IFS=$'\t' read -r kind name s256 s1 verify url; do
   [[ "$kind" == "url" ]] || continue
   if [[ -f "$DEST/$name" ]]; then
@@ -285,12 +286,18 @@ while IFS=$'\t' read -r kind name s256 s1 verify url; do
     fi
   else
     rm -f "$tmp"
-    say "not downloaded (no network access?): $name — copy it into $DEST to use it"
-    missing=$((missing + 1))
+    absent+=("$name")
   fi
 done <<<"$RECORDS"
 
-if (( missing > 0 )); then
-  say "$missing optional file(s) not present; the default models are complete (see models/README.md)"
+# Only optional files can be absent here (a default one stops the script above):
+# one line, no alarm.
+if (( ${#absent[@]} > 0 )); then
+  list="${absent[0]}"
+  for n in "${absent[@]:1}"; do list+=", $n"; done
+  say "done: the default models are complete; optional models not present (could not be" \
+      "downloaded): $list; to use them, copy them into $DEST (sources: models/manifest.json," \
+      "models/README.md)"
+else
+  say "done"
 fi
-say "done"

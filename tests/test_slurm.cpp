@@ -19,47 +19,23 @@
 #include <glib/gstdio.h>
 
 #include "common.h"
+#include "tools.h"
 
 namespace fs = std::filesystem;
 using testutil::contains;
 using testutil::quote;
+
+using testutil::Run;
+using testutil::run;
+using testutil::slurp;
+using testutil::tool;
 
 namespace {
 
 constexpr const char* kPerson = "webcam_person";
 std::string g_root;  // temp folder with the model, made once in main()
 
-struct Run {
-  int status = -1;
-  std::string out, err;
-};
 
-Run run(const std::vector<std::string>& args) {
-  std::vector<gchar*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<gchar*>(a.c_str()));
-  argv.push_back(nullptr);
-  gchar *out = nullptr, *err = nullptr;
-  Run r;
-  fail_unless(g_spawn_sync(nullptr, argv.data(), nullptr, G_SPAWN_SEARCH_PATH, nullptr, nullptr, &out, &err,
-                           &r.status, nullptr),
-              "cannot run %s", args[0].c_str());
-  r.out = out ? out : "";
-  r.err = err ? err : "";
-  g_free(out);
-  g_free(err);
-  if (WIFEXITED(r.status)) r.status = WEXITSTATUS(r.status);
-  g_print("$ %s ... -> %d\n%s%s\n", args[0].c_str(), r.status, r.out.c_str(), r.err.c_str());
-  return r;
-}
-
-std::string tool(const std::string& name) { return testutil::build_root() + "/tools/" + name; }
-
-std::string slurp(const std::string& path) {
-  std::ifstream f(path);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 std::string row(const std::string& out, const std::string& file) {
   std::istringstream in(out);
@@ -265,6 +241,29 @@ GST_START_TEST(test_slurm_output_not_writable) {
 }
 GST_END_TEST;
 
+// The overall contact sheet of a Slurm run is made by the submitter, from the sightings
+// each task recorded in the output folder; the tasks make only their videos' sheets.
+GST_START_TEST(test_slurm_summary_image) {
+  testutil::TempDir tmp;
+  const std::string in = tmp / "in", out = tmp / "out";
+  fs::create_directories(in);
+  fs::create_symlink(testutil::testdata("video/cap13_edit2.mp4"), in + "/a.mp4");
+  fs::create_symlink(testutil::testdata("video/head-pose-face-detection-female-and-male.from-preview-gif.mp4"),
+                     in + "/b.mp4");
+  Run r = run({tool("facerec-batch"), in, "-m", model(), "-o", out, "--slurm", "--array-size", "2", "--duration", "2"});
+  fail_unless_equals_int(r.status, 0);
+  fail_unless(contains(r.err, "array of 2 task(s), running 0-1;"), "%s", r.err.c_str());
+  fail_unless(contains(r.out, "summary image: " + out + "/summary.png: 3 tile(s): 1 known, 2 unknown, from 2 of 2 video(s)"),
+              "%s", r.out.c_str());
+  for (const char* v : {"a", "b"}) {
+    fail_unless(fs::is_regular_file(out + "/" + v + ".summary.png"), "%s.summary.png missing", v);
+    fail_unless(fs::is_regular_file(out + "/.facerec-batch/" + v + ".mp4.sightings.tsv"), "%s: no sightings", v);
+  }
+  for (const auto& e : fs::directory_iterator(out + "/.facerec-batch/logs"))
+    fail_if(contains(slurp(e.path().string()), "summary image:"), "a task made an overall sheet: %s", e.path().c_str());
+}
+GST_END_TEST;
+
 static Suite* slurm_suite() {
   Suite* s = suite_create("slurm");
   TCase* tc = tcase_create("general");
@@ -273,6 +272,7 @@ static Suite* slurm_suite() {
   tcase_add_test(tc, test_slurm_array);
   tcase_add_test(tc, test_slurm_cancel_and_resume);
   tcase_add_test(tc, test_slurm_output_not_writable);
+  tcase_add_test(tc, test_slurm_summary_image);
   return s;
 }
 

@@ -49,7 +49,7 @@ job_new (const gchar * indir, const gchar * outdir, const gchar * file, gboolean
   gchar *stem = g_strndup (file, dot ? (gsize) (dot - file) : strlen (file));
   gchar *ext = g_ascii_strdown (dot ? dot : "", -1);
   Job *j = g_new0 (Job, 1);
-  gchar *v, *tv, *tj, *jl;
+  gchar *v, *tv, *tj, *jl, *sv, *tsv, *sd, *state;
   if (g_str_equal (ext, ".avi")) {
     g_free (ext);
     ext = g_strdup (".mkv");
@@ -58,12 +58,19 @@ job_new (const gchar * indir, const gchar * outdir, const gchar * file, gboolean
   tv = g_strdup_printf (".tmp-%s.annotated%s", stem, ext);
   tj = g_strdup_printf (".tmp-%s.jsonl", stem);
   jl = g_strdup_printf ("%s.jsonl", stem);
+  sv = g_strdup_printf ("%s.summary.png", stem);
+  tsv = g_strdup_printf (".tmp-%s.summary.png", stem);
+  sd = g_strdup_printf ("%s.sightings", file);
+  state = batch_state_dir (outdir);
   j->input = g_build_filename (indir, file, NULL);
   j->name = g_strdup (file);
   j->out_video = g_build_filename (outdir, v, NULL);
   j->tmp_video = g_build_filename (outdir, tv, NULL);
   j->tmp_jsonl = g_build_filename (outdir, tj, NULL);
   j->out_jsonl = g_build_filename (outdir, jl, NULL);
+  j->out_summary = g_build_filename (outdir, sv, NULL);
+  j->tmp_summary = g_build_filename (outdir, tsv, NULL);
+  j->sightings = g_build_filename (state, sd, NULL);
   j->names = g_string_new (NULL);
   j->last_shown = -1;
   j->deadline_us = G_MAXINT64;
@@ -76,6 +83,10 @@ job_new (const gchar * indir, const gchar * outdir, const gchar * file, gboolean
   g_free (tv);
   g_free (tj);
   g_free (jl);
+  g_free (sv);
+  g_free (tsv);
+  g_free (sd);
+  g_free (state);
   return j;
 }
 
@@ -88,6 +99,9 @@ job_free (Job * j)
   g_free (j->out_jsonl);
   g_free (j->tmp_video);
   g_free (j->tmp_jsonl);
+  g_free (j->out_summary);
+  g_free (j->tmp_summary);
+  g_free (j->sightings);
   g_free (j->reason);
   g_free (j->last_line);
   g_string_free (j->names, TRUE);

@@ -93,7 +93,9 @@ finish_job (Batch * b, Job * j)
         (j->deadline_us - j->start_us) / 1e6, b->o->timeout > 0 ? "--timeout"
         : "the default, 120 s + 10x its length; --timeout SEC to change");
   } else if (g_spawn_check_wait_status (j->status, NULL)) {
-    if (g_rename (j->tmp_video, j->out_video) == 0 && g_rename (j->tmp_jsonl, j->out_jsonl) == 0) {
+    /* the resume test looks at the video and the JSONL: they come last */
+    if (g_rename (j->tmp_summary, j->out_summary) == 0 && g_rename (j->tmp_video, j->out_video) == 0
+        && g_rename (j->tmp_jsonl, j->out_jsonl) == 0) {
       j->state = JOB_OK;
     } else {
       j->state = JOB_FAILED;
@@ -106,6 +108,7 @@ finish_job (Batch * b, Job * j)
   if (j->state == JOB_FAILED) {
     g_unlink (j->tmp_video);
     g_unlink (j->tmp_jsonl);
+    g_unlink (j->tmp_summary);
   }
   record (b, j);
   b->running--;
@@ -244,6 +247,12 @@ start_jobs (Batch * b)
     g_ptr_array_add (argv, j->tmp_video);
     g_ptr_array_add (argv, (gpointer) "--jsonl");
     g_ptr_array_add (argv, j->tmp_jsonl);
+    g_ptr_array_add (argv, (gpointer) "--summary-image");
+    g_ptr_array_add (argv, j->tmp_summary);
+    g_ptr_array_add (argv, (gpointer) "--summary-data");
+    g_ptr_array_add (argv, j->sightings);
+    /* the temporary names are ours: annotate writes them as they are */
+    g_ptr_array_add (argv, (gpointer) "--direct");
     g_ptr_array_add (argv, (gpointer) "--progress");
     g_ptr_array_add (argv, (gpointer) "-q");
     if (b->o->duration > 0) {
@@ -427,6 +436,9 @@ batch_run_local (const BatchOptions * o, const gchar * shard, const gchar * file
   g_main_loop_unref (b.loop);
 
   failed = print_table (b.jobs);
+  /* a Slurm task has only its share: the submitter makes the overall sheet */
+  if (!shard && !b.stopping)
+    batch_write_summary (o, b.jobs);
   g_ptr_array_unref (b.jobs);
   g_free (b.progress_path);
   g_free (problem);

@@ -104,6 +104,7 @@ slurm_run (const BatchOptions * given, gint array_size, const gchar * partition,
   o.indir = absolute (given->indir);
   o.model = absolute (given->model);
   o.outdir = absolute (given->outdir);
+  o.summary = absolute (given->summary);
   w.o = &o;
   w.tty = isatty (STDERR_FILENO);
   w.statedir = batch_state_dir (o.outdir);
@@ -235,6 +236,7 @@ slurm_run (const BatchOptions * given, gint array_size, const gchar * partition,
     watch_report (&w);
   }
   ret = print_table (w.jobs) ? 1 : 0;
+  batch_write_summary (&o, w.jobs);
 
 out:
   for (guint t = 0; w.tasks && t < w.n; t++) {
@@ -260,5 +262,6 @@ out:
   g_free (o.indir);
   g_free (o.model);
   g_free (o.outdir);
+  g_free (o.summary);
   return ret;
 }

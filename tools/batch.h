@@ -5,10 +5,14 @@
 
 #include <glib.h>
 
+G_BEGIN_DECLS
+
 typedef enum { JOB_WAITING, JOB_RUNNING, JOB_OK, JOB_SKIPPED, JOB_FAILED } JobState;
 
 typedef struct {
   gchar *input, *name, *out_video, *out_jsonl, *tmp_video, *tmp_jsonl;
+  gchar *out_summary, *tmp_summary;     /* NAME.summary.png: the video's contact sheet */
+  gchar *sightings;             /* OUT/.facerec-batch/NAME.sightings(.tsv, .png): its tiles */
   JobState state;
   gdouble progress;
   gint last_shown;              /* last progress step printed (non-tty) */
@@ -32,6 +36,7 @@ typedef struct {
   gboolean force;
   gdouble duration;
   gint timeout;                 /* seconds per file; 0: none; -1: from the file's length */
+  gchar *summary;               /* the overall contact sheet (default OUT/summary.png) */
 } BatchOptions;
 
 /* The per-file timeout when --timeout is not given: a start-up allowance (models,
@@ -97,7 +102,14 @@ typedef struct {
 void watch_wait (Watch * w);
 void watch_report (Watch * w);
 
+/* The overall contact sheet of the jobs that are done (ok or skipped), merged
+ * from their sightings files, written to o->summary; prints where (or why not)
+ * on stdout. A video whose sightings cannot be read is left out with a warning. */
+void batch_write_summary (const BatchOptions * o, GPtrArray * jobs);
+
 /* facerec-batch --slurm: submit one job array and (unless no_wait) wait for it.
  * attach_job: do not submit, wait for that job. Returns the exit status. */
 gint slurm_run (const BatchOptions * o, gint array_size, const gchar * partition,
     gboolean no_wait, const gchar * attach_job, gchar ** sbatch_args);
+
+G_END_DECLS

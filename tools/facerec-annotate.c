@@ -1,7 +1,8 @@
 /* facerec-annotate: write an annotated copy of a video (or image) and its JSON Lines.
  *
  *   facerec-annotate INPUT -o OUTPUT [-m MODEL] [--jsonl FILE] [--duration SEC]
- *                    [--detector FILE] [--embedder FILE] [-q] [--progress]
+ *                    [--summary-image FILE.png] [--detector FILE] [--embedder FILE]
+ *                    [-q] [--progress]
  *
  * Runs  decode ! videoconvert ! facedetect-dnn ! queue ! facerecognize ! faceexport
  * ! facerec-overlay ! videoconvert ! encode ! mux
@@ -16,6 +17,15 @@
  * output; an image output or a missing encoder drops it (with a warning).
  * --duration cuts every stream at the same time.
  *
+ * Every output is written under a temporary name (.tmp-NAME in the same folder)
+ * and renamed when the run ends well. SIGINT/SIGTERM send EOS (like
+ * gst-launch-1.0 -e): the output is finished with the frames so far, renamed,
+ * and the exit status is 128 + the signal; a second signal aborts and removes
+ * the temporary files. On a terminal a progress line (percent, fps, ETA) is
+ * redrawn on stderr.
+ *
+ * --summary-image writes a contact sheet of who was seen (annotate-summary.cpp).
+ *
  * --progress prints machine-readable lines on stderr (for facerec-batch):
  *   length SEC               once started: the seconds to process (0: unknown)
  *   progress 0.42            about once a second, then "progress 1.000"
@@ -28,14 +38,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <unistd.h>
 
+#include "annotate.h"
 #include "facemeta.h"
-
-typedef struct _App App;
 
 typedef struct {
   App *app;
-  guint64 frames;
   guint64 frames_with_faces;
   guint64 faces;
   guint64 unknown;
@@ -48,17 +58,6 @@ typedef struct {
   GstClockTime limit;
   gboolean done;
 } Limit;
-
-struct _App {
-  GstElement *pipeline;
-  GstElement *video_entry;      /* first element of the video chain */
-  GstElement *mux;              /* NULL for a still image */
-  const gchar *output;
-  GstClockTime limit;           /* --duration, or GST_CLOCK_TIME_NONE */
-  gboolean linked_video;
-  guint audio_streams;
-  GstClockTime position;        /* last video PTS (written by the streaming thread) */
-};
 
 static gboolean
 has_suffix_ci (const gchar * s, const gchar * suffix)
@@ -75,9 +74,14 @@ count_faces (GstPad * pad, GstPadProbeInfo * info, gpointer user_data)
   gpointer state = NULL;
   GstVideoRegionOfInterestMeta *roi;
   guint n = 0;
-  (void) pad;
 
-  st->frames++;
+  __atomic_add_fetch (&st->app->frames, 1, __ATOMIC_RELAXED);
+  if (st->app->summary) {
+    GstCaps *caps = gst_pad_get_current_caps (pad);
+    annotate_summary_add (st->app->summary, buf, caps);
+    if (caps)
+      gst_caps_unref (caps);
+  }
   if (GST_BUFFER_PTS_IS_VALID (buf))
     __atomic_store_n (&st->app->position, GST_BUFFER_PTS (buf), __ATOMIC_RELAXED);
   while ((roi = gst_buffer_iterate_facerec_faces (buf, &state))) {
@@ -279,75 +283,6 @@ make (const gchar * factory)
  * not prerolled after this long never will (facerec-batch bounds the rest). */
 #define PREROLL_TIMEOUT (120 * GST_SECOND)
 
-/* For --progress: the length that will be processed (0: unknown). */
-static GstClockTime progress_total;
-static gboolean progress;
-
-static void
-print_progress (App * app)
-{
-  GstClockTime pos = __atomic_load_n (&app->position, __ATOMIC_RELAXED);
-  gdouble f;
-  if (!progress || progress_total == 0 || !GST_CLOCK_TIME_IS_VALID (pos))
-    return;
-  f = (gdouble) pos / (gdouble) progress_total;
-  g_printerr ("progress %.3f\n", CLAMP (f, 0.0, 0.999));
-}
-
-/* Waits for ASYNC_DONE/EOS/ERROR. Returns TRUE on the awaited type. With
- * --progress, prints the progress once a second meanwhile. Gives up after
- * timeout (GST_CLOCK_TIME_NONE: never) and says so. */
-static gboolean
-wait_bus (App * app, GstMessageType type, const gchar * input, GstClockTime timeout)
-{
-  GstBus *bus = gst_element_get_bus (app->pipeline);
-  gboolean ok = FALSE;
-  gint64 deadline = GST_CLOCK_TIME_IS_VALID (timeout) ?
-      g_get_monotonic_time () + (gint64) (timeout / GST_USECOND) : G_MAXINT64;
-  for (;;) {
-    gint64 left = deadline - g_get_monotonic_time ();
-    GstClockTime wait = progress ? GST_SECOND : GST_CLOCK_TIME_NONE;
-    GstMessage *msg;
-    if (left <= 0) {
-      g_printerr ("facerec-annotate: %s: nothing decoded within %.0f s: is it a playable "
-          "video or image?\n", input, (gdouble) timeout / GST_SECOND);
-      break;
-    }
-    if (deadline != G_MAXINT64 && (!GST_CLOCK_TIME_IS_VALID (wait)
-            || (GstClockTime) left * GST_USECOND < wait))
-      wait = (GstClockTime) left * GST_USECOND;
-    msg = gst_bus_timed_pop_filtered (bus, wait, type | GST_MESSAGE_ERROR | GST_MESSAGE_EOS);
-    if (!msg) {
-      print_progress (app);
-      continue;
-    }
-    if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
-      GError *err = NULL;
-      gchar *dbg = NULL;
-      gst_message_parse_error (msg, &err, &dbg);
-      if (msg->src == GST_OBJECT (app->pipeline))     /* ours (see on_no_more_pads) */
-        g_printerr ("facerec-annotate: %s: %s\n", input, err->message);
-      else
-        g_printerr ("facerec-annotate: %s: error from %s: %s\n", input,
-            GST_OBJECT_NAME (msg->src), err->message);
-      if (dbg)
-        g_printerr ("  (%s)\n", dbg);
-      g_clear_error (&err);
-      g_free (dbg);
-      gst_message_unref (msg);
-      break;
-    }
-    if (GST_MESSAGE_TYPE (msg) == type || GST_MESSAGE_TYPE (msg) == GST_MESSAGE_EOS) {
-      ok = TRUE;
-      gst_message_unref (msg);
-      break;
-    }
-    gst_message_unref (msg);
-  }
-  gst_object_unref (bus);
-  return ok;
-}
-
 static gint
 compare_counts (gconstpointer a, gconstpointer b, gpointer names)
 {
@@ -356,12 +291,50 @@ compare_counts (gconstpointer a, gconstpointer b, gpointer names)
   return ca == cb ? strcmp (*(const gchar **) a, *(const gchar **) b) : (cb > ca ? 1 : -1);
 }
 
+/* Usage errors: the message, a hint, exit 2 (as the C++ tools do). */
+static int
+usage_error (const gchar * msg)
+{
+  g_printerr ("facerec-annotate: %s\nTry 'facerec-annotate --help' for more information.\n", msg);
+  return 2;
+}
+
+static void
+print_summary (const App * app, const Stats * st, const gchar * model, OutFile * outs, guint n_outs)
+{
+  GPtrArray *keys = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer k, v;
+  guint i;
+  g_print ("%s: %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
+      " with faces, %" G_GUINT64_FORMAT " faces%s\n", app->input, app->frames,
+      st->frames_with_faces, st->faces, app->interrupted ? " (interrupted)" : "");
+  if (app->audio_streams)
+    g_print ("  audio: %u stream%s kept\n", app->audio_streams, app->audio_streams > 1 ? "s" : "");
+  g_hash_table_iter_init (&it, st->names);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    g_ptr_array_add (keys, k);
+  g_ptr_array_sort_with_data (keys, compare_counts, st->names);
+  for (i = 0; i < keys->len; i++)
+    g_print ("  %-24s %u faces\n", (const gchar *) keys->pdata[i],
+        GPOINTER_TO_UINT (g_hash_table_lookup (st->names, keys->pdata[i])));
+  if (model)
+    g_print ("  %-24s %" G_GUINT64_FORMAT " faces\n", "(unknown)", st->unknown);
+  g_print ("wrote %s", outs[0].final);
+  for (i = 1; i < n_outs; i++)
+    if (outs[i].final)
+      g_print ("%s%s", i + 1 < n_outs && outs[i + 1].final ? ", " : " and ", outs[i].final);
+  g_print ("\n");
+  g_ptr_array_free (keys, TRUE);
+}
+
 int
 main (int argc, char **argv)
 {
   gchar *output = NULL, *model = NULL, *jsonl = NULL, *detector = NULL, *embedder = NULL;
+  gchar *summary_image = NULL, *summary_data = NULL;
   gdouble duration = 0;
-  gboolean quiet = FALSE;
+  gboolean quiet = FALSE, progress = FALSE, direct = FALSE;
   GOptionEntry entries[] = {
     {"output", 'o', 0, G_OPTION_ARG_FILENAME, &output,
         "Annotated output (.mp4, .mkv, .webm, .png, .jpg)", "FILE"},
@@ -371,6 +344,9 @@ main (int argc, char **argv)
         "Also write the results as JSON Lines to FILE", "FILE"},
     {"duration", 'd', 0, G_OPTION_ARG_DOUBLE, &duration,
         "Process only the first SEC seconds (0: all)", "SEC"},
+    {"summary-image", 's', 0, G_OPTION_ARG_FILENAME, &summary_image,
+          "Also write a contact sheet of who was seen (one tile per person and per "
+          "unknown face track: best face, name, first and last time, frames)", "FILE.png"},
     {"detector", 0, 0, G_OPTION_ARG_FILENAME, &detector,
         "Detector model file (default: the bundled default)", "FILE"},
     {"embedder", 0, 0, G_OPTION_ARG_FILENAME, &embedder,
@@ -378,30 +354,52 @@ main (int argc, char **argv)
     {"quiet", 'q', 0, G_OPTION_ARG_NONE, &quiet, "Print only errors", NULL},
     {"progress", 0, 0, G_OPTION_ARG_NONE, &progress,
         "Print machine-readable progress and results on stderr", NULL},
+    {"summary-data", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_FILENAME, &summary_data,
+        "Also keep the sheet's tiles as PREFIX.tsv + PREFIX.png (facerec-batch)", "PREFIX"},
+    {"direct", 0, G_OPTION_FLAG_HIDDEN, G_OPTION_ARG_NONE, &direct,
+        "Write the outputs under the names given (the caller renames; facerec-batch)", NULL},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("INPUT - annotate faces in a video or image");
   GError *err = NULL;
   App app = { 0 };
   Stats st = { 0 };
+  OutFile outs[3] = { {0} };    /* video, JSONL, summary image */
   GstElement *src, *conv1, *detect, *queue, *recog, *exporter, *overlay, *conv3, *enc = NULL, *mux = NULL, *sink;
   gboolean still, ok;
   gchar *uri;
   GstPad *probe_pad;
+  guint tiles = 0, people = 0;
 
+  annotate_install_signals ();
+  g_option_context_set_description (ctx,
+      "Outputs are written as .tmp-NAME in their folder and renamed at the end, so a killed\n"
+      "run leaves nothing under the final names. Ctrl-C (SIGINT) or SIGTERM ends the streams\n"
+      "(EOS): the outputs are finished, playable, with the frames so far; exit status 130\n"
+      "(SIGINT) or 143 (SIGTERM). A second Ctrl-C aborts and removes the temporary files.\n"
+      "Exit status: 0 done, 1 error, 2 usage error.\n");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
-  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
-    g_printerr ("facerec-annotate: %s\n", err->message);
-    return 2;
-  }
-  if (argc != 2 || !output) {
-    g_printerr ("%s", g_option_context_get_help (ctx, TRUE, NULL));
-    return 2;
-  }
+  if (!g_option_context_parse (ctx, &argc, &argv, &err))
+    return usage_error (err->message);
   g_option_context_free (ctx);
+  if (argc < 2)
+    return usage_error ("missing INPUT (the video or image to annotate)");
+  if (argc > 2) {
+    gchar *m = g_strdup_printf ("unexpected argument '%s' (only one INPUT)", argv[2]);
+    return usage_error (m);
+  }
+  if (!output)
+    return usage_error ("missing -o OUTPUT (the annotated file to write: .mp4, .mkv, .webm, "
+        ".mov, .avi, .png or .jpg)");
+  if (duration < 0)
+    return usage_error ("--duration must be 0 (all) or more seconds");
+  if (summary_image && !has_suffix_ci (summary_image, ".png"))
+    return usage_error ("--summary-image needs a .png file name");
   if (!g_file_test (argv[1], G_FILE_TEST_IS_REGULAR)) {
-    g_printerr ("facerec-annotate: %s: no such file\n", argv[1]);
+    g_printerr (g_file_test (argv[1], G_FILE_TEST_EXISTS)
+                ? "facerec-annotate: %s: not a regular file (a folder, FIFO or device): give a video or image file\n"
+                : "facerec-annotate: %s: no such file\n", argv[1]);
     return 1;
   }
   if (model && !g_file_test (model, G_FILE_TEST_IS_REGULAR)) {
@@ -410,10 +408,23 @@ main (int argc, char **argv)
     return 1;
   }
 
+  app.input = argv[1];
   app.output = output;
   app.limit = GST_CLOCK_TIME_NONE;
   app.position = GST_CLOCK_TIME_NONE;
+  app.machine_progress = progress;
+  /* one redrawn line, only for a person watching a terminal */
+  app.human_progress = !quiet && !progress && isatty (STDERR_FILENO);
   st.app = &app;
+  out_file_init (&outs[0], output, direct);
+  if (jsonl)
+    out_file_init (&outs[1], jsonl, direct);
+  if (summary_image) {
+    out_file_init (&outs[2], summary_image, direct);
+    app.summary = annotate_summary_new ();
+  }
+  annotate_abort_removes (outs, G_N_ELEMENTS (outs));
+
   still = has_suffix_ci (output, ".png") || has_suffix_ci (output, ".jpg")
       || has_suffix_ci (output, ".jpeg");
   app.pipeline = gst_pipeline_new ("annotate");
@@ -429,7 +440,7 @@ main (int argc, char **argv)
   overlay = make ("facerec-overlay");
   conv3 = make ("videoconvert");
   sink = make ("filesink");
-  g_object_set (sink, "location", output, NULL);
+  g_object_set (sink, "location", outs[0].tmp, NULL);
   if (detector)
     g_object_set (detect, "model", detector, NULL);
   if (embedder)
@@ -437,7 +448,7 @@ main (int argc, char **argv)
   if (model)
     g_object_set (recog, "model", model, NULL);
   if (jsonl)
-    g_object_set (exporter, "location", jsonl, NULL);
+    g_object_set (exporter, "location", outs[1].tmp, NULL);
 
   if (still) {
     enc = make (has_suffix_ci (output, ".png") ? "pngenc" : "jpegenc");
@@ -493,75 +504,68 @@ main (int argc, char **argv)
   gst_pad_add_probe (probe_pad, GST_PAD_PROBE_TYPE_BUFFER, count_faces, &st, NULL);
   gst_object_unref (probe_pad);
 
+  ok = FALSE;
   if (gst_element_set_state (app.pipeline, GST_STATE_PAUSED) == GST_STATE_CHANGE_FAILURE) {
     /* The error (e.g. a missing model) is on the bus already. */
-    wait_bus (&app, GST_MESSAGE_ASYNC_DONE, argv[1], 5 * GST_SECOND);
-    gst_element_set_state (app.pipeline, GST_STATE_NULL);
-    return 1;
-  }
-  if (!wait_bus (&app, GST_MESSAGE_ASYNC_DONE, argv[1], PREROLL_TIMEOUT)) {
-    /* wait_bus printed the error or the timeout; waiting again would wait forever */
-    gst_element_set_state (app.pipeline, GST_STATE_NULL);
-    return 1;
-  }
-  if (!app.linked_video) {
+    annotate_wait (&app, GST_MESSAGE_ASYNC_DONE, 5 * GST_SECOND);
+  } else if (!annotate_wait (&app, GST_MESSAGE_ASYNC_DONE, PREROLL_TIMEOUT)) {
+    /* annotate_wait printed the error or the timeout; waiting again would wait forever */
+  } else if (!app.linked_video) {
     g_printerr ("facerec-annotate: %s: no video stream\n", argv[1]);
-    gst_element_set_state (app.pipeline, GST_STATE_NULL);
-    return 1;
+  } else {
+    annotate_query_length (&app, src);
+    gst_element_set_state (app.pipeline, GST_STATE_PLAYING);
+    ok = annotate_wait (&app, GST_MESSAGE_EOS, GST_CLOCK_TIME_NONE);
   }
-  if (progress) {
-    gint64 len = -1;
-    if (!gst_element_query_duration (app.pipeline, GST_FORMAT_TIME, &len) || len <= 0)
-      if (!gst_element_query_duration (src, GST_FORMAT_TIME, &len))
-        len = -1;
-    if (GST_CLOCK_TIME_IS_VALID (app.limit) && (len <= 0 || (GstClockTime) len > app.limit))
-      len = (gint64) app.limit;
-    progress_total = len > 0 ? (GstClockTime) len : 0;
-    g_printerr ("length %.3f\n", (gdouble) progress_total / GST_SECOND);
-  }
-  gst_element_set_state (app.pipeline, GST_STATE_PLAYING);
-  ok = wait_bus (&app, GST_MESSAGE_EOS, argv[1], GST_CLOCK_TIME_NONE);
   gst_element_set_state (app.pipeline, GST_STATE_NULL);
   gst_object_unref (app.pipeline);
-  if (!ok)
-    return 1;
+  if (ok && app.summary) {
+    gchar *title = g_path_get_basename (argv[1]), *why = NULL;
+    if (!annotate_summary_write (app.summary, outs[2].tmp, summary_data, title, &tiles, &people,
+            &why)) {
+      g_printerr ("facerec-annotate: %s: cannot write the summary image: %s\n", summary_image, why);
+      ok = FALSE;
+    }
+    g_free (why);
+    g_free (title);
+  }
+  for (guint i = 0; ok && i < G_N_ELEMENTS (outs); i++)
+    ok = out_file_commit (&outs[i]);
+  if (!ok) {
+    for (guint i = 0; i < G_N_ELEMENTS (outs); i++)
+      out_file_discard (&outs[i]);
+    return app.interrupted ? 128 + app.interrupted : 1;
+  }
   if (progress) {
     GHashTableIter it;
     gpointer k, v;
     g_printerr ("progress 1.000\n");
     g_printerr ("stats %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT " %" G_GUINT64_FORMAT
-        " %" G_GUINT64_FORMAT "\n", st.frames, st.frames_with_faces, st.faces, st.unknown);
+        " %" G_GUINT64_FORMAT "\n", app.frames, st.frames_with_faces, st.faces, st.unknown);
     g_hash_table_iter_init (&it, st.names);
     while (g_hash_table_iter_next (&it, &k, &v))
       g_printerr ("name %u %s\n", GPOINTER_TO_UINT (v), (const gchar *) k);
   }
-
   if (!quiet) {
-    GPtrArray *keys = g_ptr_array_new ();
-    GHashTableIter it;
-    gpointer k, v;
-    guint i;
-    g_print ("%s: %" G_GUINT64_FORMAT " frames, %" G_GUINT64_FORMAT
-        " with faces, %" G_GUINT64_FORMAT " faces\n", argv[1], st.frames,
-        st.frames_with_faces, st.faces);
-    if (app.audio_streams)
-      g_print ("  audio: %u stream%s kept\n", app.audio_streams,
-          app.audio_streams > 1 ? "s" : "");
-    g_hash_table_iter_init (&it, st.names);
-    while (g_hash_table_iter_next (&it, &k, &v))
-      g_ptr_array_add (keys, k);
-    g_ptr_array_sort_with_data (keys, compare_counts, st.names);
-    for (i = 0; i < keys->len; i++)
-      g_print ("  %-24s %u faces\n", (const gchar *) keys->pdata[i],
-          GPOINTER_TO_UINT (g_hash_table_lookup (st.names, keys->pdata[i])));
-    if (model)
-      g_print ("  %-24s %" G_GUINT64_FORMAT " faces\n", "(unknown)", st.unknown);
-    g_print ("wrote %s%s%s\n", output, jsonl ? " and " : "", jsonl ? jsonl : "");
-    g_ptr_array_free (keys, TRUE);
+    print_summary (&app, &st, model, outs, G_N_ELEMENTS (outs));
+    if (summary_image)
+      g_print ("summary image: %u tile(s): %u known, %u unknown\n", tiles, people, tiles - people);
   }
+  if (app.summary)
+    annotate_summary_free (app.summary);
   g_hash_table_destroy (st.names);
+  for (guint i = 0; i < G_N_ELEMENTS (outs); i++)
+    out_file_clear (&outs[i]);
   g_free (output);
   g_free (model);
   g_free (jsonl);
+  g_free (summary_image);
+  g_free (summary_data);
+  if (app.interrupted) {
+    if (!quiet)
+      g_printerr ("facerec-annotate: stopped early by %s; the outputs hold what was processed\n",
+          app.interrupted == SIGINT ? "SIGINT" : "SIGTERM");
+    return 128 + app.interrupted;
+  }
   return 0;
 }

@@ -1,7 +1,7 @@
 /* facerec-batch: annotate every video of a folder, here or on a Slurm cluster.
  *
  *   facerec-batch INPUT_DIR -m MODEL -o OUTPUT_DIR [-j N] [--force] [--duration SEC]
- *                 [--timeout SEC]
+ *                 [--timeout SEC] [--summary-image FILE.png]
  *   facerec-batch INPUT_DIR -m MODEL -o OUTPUT_DIR --slurm [--array-size N]
  *                 [--partition P] [--no-wait] [-- SBATCH_OPTIONS...]
  *
@@ -15,6 +15,10 @@
  * A file still running after its timeout (default: 120 s + 10x its length) is
  * killed and fails with "timed out after N s".
  *
+ * Each video also gets NAME.summary.png, a contact sheet of who was seen in it, and
+ * the run one over all the videos that are done (--summary-image, default
+ * OUTPUT_DIR/summary.png), merged from the tiles each file keeps in
+ * OUTPUT_DIR/.facerec-batch/NAME.sightings.{tsv,png} (batch-summary.cpp).
  * Each file's result is also written to OUTPUT_DIR/.facerec-batch/NAME.status.
  * --slurm (batch-slurm.c) submits one job array whose tasks run this program
  * with --shard I/N: the same code on every N-th file of the list.
@@ -23,6 +27,14 @@
 
 #include <stdio.h>
 #include <string.h>
+
+/* Usage errors: the message, a hint, exit 2 (as the other tools do). */
+static int
+usage_error (const gchar * msg)
+{
+  fprintf (stderr, "facerec-batch: %s\nTry 'facerec-batch --help' for more information.\n", msg);
+  return 2;
+}
 
 int
 main (int argc, char **argv)
@@ -42,6 +54,9 @@ main (int argc, char **argv)
     {"timeout", 't', 0, G_OPTION_ARG_INT, &o.timeout,
           "Fail a file still running after SEC seconds (0: never; default: 120 s + 10x the "
           "length processed)", "SEC"},
+    {"summary-image", 's', 0, G_OPTION_ARG_FILENAME, &o.summary,
+          "The contact sheet of who was seen in all the videos (default: OUTPUT_DIR/summary.png; "
+          "each video also gets NAME.summary.png)", "FILE.png"},
     {"slurm", 0, 0, G_OPTION_ARG_NONE, &slurm,
         "Run as one Slurm job array (sbatch); options after -- go to sbatch", NULL},
     {"array-size", 0, 0, G_OPTION_ARG_INT, &array_size,
@@ -66,21 +81,40 @@ main (int argc, char **argv)
   o.jobs_max = 1;
   o.timeout = -1;
   g_option_context_add_main_entries (ctx, entries, NULL);
-  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
-    fprintf (stderr, "facerec-batch: %s\n", err->message);
-    return 2;
-  }
+  if (!g_option_context_parse (ctx, &argc, &argv, &err))
+    return usage_error (err->message);
   /* GOption leaves "--" in place: what follows is for sbatch */
   for (positional = 1; positional < argc && strcmp (argv[positional], "--") != 0; positional++);
   if (positional < argc)
     sbatch_args = g_strdupv (argv + positional + 1);
-  if (positional != 2 || !o.model || !o.outdir || o.jobs_max < 1 || o.duration < 0
-      || o.timeout < -1 || array_size < 0 || (sbatch_args && !slurm && !job)
-      || ((no_wait || array_size || partition) && !slurm)) {
-    fprintf (stderr, "%s", g_option_context_get_help (ctx, TRUE, NULL));
-    return 2;
-  }
   g_option_context_free (ctx);
+  if (positional < 2)
+    return usage_error ("missing INPUT_DIR (the folder of videos to annotate)");
+  if (positional > 2) {
+    gchar *m = g_strdup_printf ("unexpected argument '%s' (only one INPUT_DIR; options for "
+        "sbatch go after --)", argv[2]);
+    return usage_error (m);
+  }
+  if (!o.model)
+    return usage_error ("missing -m MODEL (the model to recognise with, from facerec-train)");
+  if (!o.outdir)
+    return usage_error ("missing -o OUTPUT_DIR (the folder to write the annotated videos to)");
+  if (o.jobs_max < 1)
+    return usage_error ("-j needs at least 1 file at a time");
+  if (o.duration < 0)
+    return usage_error ("--duration must be 0 (all) or more seconds");
+  if (o.timeout < -1)
+    return usage_error ("--timeout must be 0 (none) or more seconds");
+  if (array_size < 0)
+    return usage_error ("--array-size must be 1 or more");
+  if (sbatch_args && !slurm && !job)
+    return usage_error ("options after -- go to sbatch: only with --slurm or --job");
+  if ((no_wait || array_size || partition) && !slurm)
+    return usage_error ("--no-wait, --array-size and --partition go with --slurm");
+  if (o.summary && !g_str_has_suffix (o.summary, ".png") && !g_str_has_suffix (o.summary, ".PNG"))
+    return usage_error ("--summary-image needs a .png file name");
+  if (!o.summary)
+    o.summary = g_build_filename (o.outdir, "summary.png", NULL);
   o.indir = argv[1];
   if (slurm || job)
     status = slurm_run (&o, array_size, partition, no_wait, job, sbatch_args);

@@ -64,8 +64,8 @@ void print_help(std::ostream& os) {
      << "  -q, --quiet             no progress and no summary (warnings and errors only)\n"
      << "  -h, --help              this help\n"
      << "\n"
-     << "Models given by bare file name are searched in $" << facerec::kModelPathEnv
-     << " and the installed model folder.\n"
+     << "A model given by bare file name is the file in the current directory, else it is\n"
+     << "searched in $" << facerec::kModelPathEnv << " and the installed model folder.\n"
      << "Exit status: 0 ok, 1 runtime error, 2 usage error.\n";
 }
 
@@ -122,9 +122,24 @@ int run(const Args& a) {
     total += p.second.size();
     for (const auto& f : p.second) n_videos += facerec::is_video_file(f) ? 1 : 0;
   }
-  if (total == 0)
+  if (total == 0) {
+    // Name what is there instead (a few files), so that a wrong extension or
+    // folder is seen at once.
+    std::string others;
+    size_t n_others = 0;
+    for (const auto& p : listing) {
+      std::error_code ec;
+      for (const auto& e : fs::directory_iterator(fs::path(a.dataset) / p.first, ec)) {
+        if (!e.is_regular_file(ec) || e.path().filename().string().rfind('.', 0) == 0) continue;
+        if (++n_others <= 5) others += (others.empty() ? "" : ", ") + (fs::path(p.first) / e.path().filename()).string();
+      }
+    }
     throw facerec::Error(a.dataset, "dataset holds no images (.jpg, .jpeg, .png, .bmp) or videos (.mp4, .webm, "
-                                    ".mkv, .avi, .mov) in its person folders");
+                                    ".mkv, .avi, .mov) in its person folders" +
+                                        (n_others ? " (ignored: " + others + (n_others > 5 ? ", ..." : "") + ", " +
+                                                        std::to_string(n_others) + " file(s) in all)"
+                                                  : std::string(" (they are empty)")));
+  }
 
   {
     std::error_code ec;
@@ -187,6 +202,16 @@ int run(const Args& a) {
     }
   }
 
+  // Warnings go to stderr even with -q, before anything that refers to them.
+  for (const auto& im : res.images) {
+    if (!im.used && im.frame >= 0) continue;  // video frames: counted in the summary
+    if (!im.used)
+      std::cerr << kProg << ": warning: skipped " << im.path << ": " << im.skip_reason << "\n";
+    else if (im.faces_found > 1)
+      std::cerr << kProg << ": warning: " << im.path << ": " << im.faces_found
+                << " faces found, the most prominent one (largest box x confidence) was enrolled: check that it is the right person\n";
+  }
+
   // Per person: images used; people without any usable image are left out.
   const size_t np = res.labels.size();
   // Still images and video frames are counted apart.
@@ -210,9 +235,25 @@ int run(const Args& a) {
     remap[k] = int(labels.size());
     labels.push_back(res.labels[k]);
   }
-  if (labels.empty())
-    throw facerec::Error(a.dataset, "no usable image in any person folder: nothing to train "
-                                    "(see the skipped images above)");
+  if (labels.empty()) {
+    // Skipped images were listed above; sampled video frames are only counted
+    // (a video gives dozens), so their reasons go into the message.
+    std::map<std::string, size_t> frame_reasons;
+    size_t listed_files = 0;
+    for (const auto& im : res.images) {
+      if (im.frame >= 0 && facerec::is_video_file(im.path))
+        ++frame_reasons[im.skip_reason.rfind("face too small", 0) == 0 ? "face too small" : im.skip_reason];
+      else
+        ++listed_files;
+    }
+    std::string why;
+    for (const auto& [reason, n] : frame_reasons)
+      why += (why.empty() ? "" : ", ") + std::to_string(n) + " video frame(s): " + reason;
+    throw facerec::Error(a.dataset, "no usable image in any person folder: nothing to train (" +
+                                        (listed_files ? std::string("see the skipped files above") : std::string()) +
+                                        (listed_files && !why.empty() ? "; " : "") + why +
+                                        "): add clear, frontal photos, one face each");
+  }
 
   std::vector<facerec::Embedding> samples;
   std::vector<int> ids;
@@ -266,15 +307,6 @@ int run(const Args& a) {
   const std::string svm_out = a.output + ".svm";
   const bool wrote_svm = labels.size() >= 2;
 
-  // Warnings go to stderr even with -q.
-  for (const auto& im : res.images) {
-    if (!im.used && im.frame >= 0) continue;  // video frames: counted in the summary
-    if (!im.used)
-      std::cerr << kProg << ": warning: skipped " << im.path << ": " << im.skip_reason << "\n";
-    else if (im.faces_found > 1)
-      std::cerr << kProg << ": warning: " << im.path << ": " << im.faces_found
-                << " faces found, the most prominent one (largest box x confidence) was enrolled: check that it is the right person\n";
-  }
   if (labels.size() == 1)
     std::cerr << kProg << ": warning: only one person enrolled: no SVM, faces are recognised by "
                           "distance alone\n";

@@ -44,6 +44,13 @@ class FaceFlow {
   std::vector<std::optional<Face>> follow(const cv::Mat& prev, const cv::Mat& cur,
                                           const std::vector<Face>& faces, double scale = 1.0) const;
 
+  // The same from image pyramids made by pyramid(): a caller following faces through a
+  // video builds each frame's pyramid once and uses it as `cur`, then as `prev`.
+  using Pyramid = std::vector<cv::Mat>;
+  Pyramid pyramid(const cv::Mat& gray) const;
+  std::vector<std::optional<Face>> follow(const Pyramid& prev, const Pyramid& cur,
+                                          const std::vector<Face>& faces, double scale = 1.0) const;
+
  private:
   FaceFlowConfig config_;
 };

@@ -38,13 +38,13 @@ class TrackFaces final : public FaceCarrier {
   uint64_t guessed() const { return guessed_; }
 
  private:
-  void keep_gray(const cv::Mat& image);
+  FaceFlow::Pyramid make_pyramid(const cv::Mat& image) const;
   std::vector<FrameFace> to_frame_faces(const std::vector<Track>& tracks, cv::Size frame) const;
 
   TrackFacesConfig config_;
   Tracker tracker_;
   FaceFlow flow_;
-  cv::Mat prev_gray_;
+  FaceFlow::Pyramid prev_pyr_;  // the last frame's image pyramid (built once per frame)
   double scale_ = 1.0;  // image pixels per frame pixel
   uint64_t followed_ = 0, guessed_ = 0;
 };

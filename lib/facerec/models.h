@@ -24,13 +24,23 @@ std::vector<std::string> model_search_dirs();
 
 // Resolves a model file name.
 //  - An explicit path (absolute, or containing '/') is used as is.
-//  - A bare file name is looked up in model_search_dirs().
-// Throws facerec::Error naming the file and listing the directories searched
-// (and how to get the models) when nothing is found.
+//  - A bare file name is the file of that name in the current directory when there
+//    is one, else it is looked up in model_search_dirs().
+// Throws facerec::Error naming the file and listing every path tried (and the fix:
+// network_file_fix()) when nothing is found.
 std::string resolve_model(const std::string& name_or_path);
 
 // Same as resolve_model() but returns "" instead of throwing.
 std::string find_model(const std::string& name_or_path);
+
+// The paths resolve_model() tries, in order.
+std::vector<std::string> model_candidates(const std::string& name_or_path);
+
+// The fix for a network file that is missing or does not load, for messages: the
+// model step (models/fetch-models.sh) only for files it downloads (named in the
+// manifest); for a model written by facerec-train, where that file belongs;
+// otherwise to check the name or path.
+std::string network_file_fix(const std::string& name_or_path);
 
 // Checks that a file exists, is a regular file and is not empty; throws
 // facerec::Error otherwise ("missing", "empty", ...).
