@@ -16,6 +16,7 @@ namespace {
 
 constexpr int kMaxSide = 1 << 16;  // pixels, input and chip sizes
 constexpr int kMaxDim = 1 << 16;   // embedding length
+constexpr int kMaxThresholdSteps = 10000;  // embedding.threshold_search grid points
 // The manifest is ~10 KB; a file of megabytes is not one.
 constexpr std::size_t kMaxManifestBytes = std::size_t(1) << 20;
 
@@ -137,15 +138,26 @@ void parse_embedding(ModelInfo& info, const Fields& model, const Manifest& m,
     // rather than the first training.
     const Fields t(f.get("threshold_search"), origin, where + ", \"embedding.threshold_search\"");
     ThresholdSearch& ts = info.embedding.threshold_search;
-    if (t.has("min")) ts.min = float(t.num("min"));
-    if (t.has("max")) ts.max = float(t.num("max"));
+    // Distances, bounded before the conversion to float (a larger double is undefined
+    // behaviour); the grid has at most kMaxThresholdSteps points (a tiny step from a
+    // fuzzed manifest must not hang the first training).
+    auto distance = [&t](const char* key, float fallback) {
+      if (!t.has(key)) return fallback;
+      const double v = t.num(key);
+      if (!(v > 0.0 && v <= 100.0)) t.fail(key, "expected a distance in (0, 100]");
+      return float(v);
+    };
+    ts.min = distance("min", ts.min);
+    ts.max = distance("max", ts.max);
+    ts.prior = distance("prior", ts.prior);
     if (t.has("step")) ts.step = t.num("step");
-    if (t.has("prior")) ts.prior = float(t.num("prior"));
     if (t.has("prior_weight")) ts.prior_weight = t.num("prior_weight");
-    if (!(ts.min > 0.f) || !(ts.max > ts.min)) t.fail("max", "need 0 < min < max");
-    if (!(ts.step > 0.0) || ts.step > double(ts.max - ts.min)) t.fail("step", "need 0 < step <= max - min");
+    if (!(ts.max > ts.min)) t.fail("max", "need min < max");
+    if (!(ts.step > 0.0) || ts.step > double(ts.max - ts.min) ||
+        double(ts.max - ts.min) / ts.step > kMaxThresholdSteps)
+      t.fail("step", "need (max - min) / " + std::to_string(kMaxThresholdSteps) + " <= step <= max - min");
     if (!(ts.prior >= ts.min && ts.prior <= ts.max)) t.fail("prior", "must lie within min..max");
-    if (!(ts.prior_weight >= 0.0)) t.fail("prior_weight", "must be >= 0");
+    if (!(ts.prior_weight >= 0.0 && ts.prior_weight <= 1e6)) t.fail("prior_weight", "expected 0..1e6");
   }
   const std::string chip = f.str("chip");
   const ChipTemplate* t = m.chip_template(chip);
