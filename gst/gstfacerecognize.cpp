@@ -410,11 +410,15 @@ static void gst_face_recognize_class_init(GstFaceRecognizeClass* klass) {
                                           "Trained model file written by facerec-train. Empty: only attach embeddings. "
                                           "May be changed while playing (loaded, then swapped in between frames)",
                                           "", playing));
-  install(PROP_EMBEDDER, g_param_spec_string("embedder", "Embedder",
-                                             "Embedding network (.onnx or .t7); a bare name: the current "
-                                             "directory, then $FACEREC_MODEL_PATH. Empty: the default 128-d embedder "
-                                             "(faceapi_recognition_128d.onnx)",
-                                             "", ready));
+  // Built once from the manifest; lives as long as the process (G_PARAM_STATIC_STRINGS).
+  static const std::string embedder_blurb =
+      std::string("Embedding network: an id of the model manifest or a model file (.onnx or .t7; a bare name: "
+                  "the current directory, then $FACEREC_MODEL_PATH). Empty: the default (") +
+      facerec::defaults::kEmbedder +
+      "). The model (property model) must have been trained with the same embedder, else the element refuses "
+      "to start naming both. Embedders:\n" +
+      facerec::describe_embedders("    ");
+  install(PROP_EMBEDDER, g_param_spec_string("embedder", "Embedder", embedder_blurb.c_str(), "", ready));
   install(PROP_UNKNOWN_THRESHOLD,
           g_param_spec_double("unknown-threshold", "Unknown threshold",
                               "Distance gate: a face farther than this from every enrolled embedding of the predicted "

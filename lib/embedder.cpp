@@ -1,4 +1,7 @@
 // Embedder specs from the manifest, the Embedder base and the runner factory.
+#include <algorithm>
+#include <cstdio>
+
 #include "detail.h"
 #include "facerec/embedder.h"
 
@@ -68,6 +71,19 @@ ThresholdSearch threshold_search_for(const std::string& embedder_id) {
   const ModelInfo* info = builtin_manifest().find(embedder_id);
   if (info && info->role == "embedder") return info->embedding.threshold_search;
   return ThresholdSearch{};
+}
+
+std::string describe_embedders(const std::string& indent) {
+  std::string out;
+  size_t width = 0;
+  for (const auto& s : known_embedders()) width = std::max(width, s.id.size());
+  for (const auto& s : known_embedders()) {
+    char range[64];
+    std::snprintf(range, sizeof range, "%.2f..%.2f", double(s.threshold_search.min), double(s.threshold_search.max));
+    out += indent + s.id + std::string(width + 2 - s.id.size(), ' ') + s.file + ", " + std::to_string(s.dim) +
+           "-d, automatic threshold " + range + (s.file == defaults::kEmbedder ? " (default)" : "") + "\n";
+  }
+  return out;
 }
 
 cv::Mat Embedder::align(const cv::Mat& bgr, const Face& face) const {

@@ -66,7 +66,8 @@ void print_help(std::ostream& os) {
      << "  --no-cache              do not use a cache (overrides --cache)\n"
      << "  --detector FILE         face detector model (default: " << facerec::defaults::kDetector << ")\n"
      << "  --embedder FILE|ID      embedding network, a file or a manifest id (default: "
-     << facerec::defaults::kEmbedder << ")\n"
+     << facerec::defaults::kEmbedder << "):\n"
+     << facerec::describe_embedders("                            ")
      << "  --flip, --no-flip       average each face's embedding with its mirror image's, or\n"
      << "                          not (default: as the embedder's manifest entry says)\n"
      << "  --no-refine             landmarks from the detector box only, without the\n"

@@ -53,6 +53,9 @@ EmbedderSpec embedder_spec_for(const std::string& id_or_file);
 // TrainOptions::threshold_search is not set); ThresholdSearch's defaults for an id the
 // manifest does not know.
 ThresholdSearch threshold_search_for(const std::string& embedder_id);
+// One line per embedder of the manifest, for help texts: "  ID  FILE, DIM-d, automatic
+// threshold MIN..MAX" (each line starts with `indent`; "(default)" after the default's).
+std::string describe_embedders(const std::string& indent);
 
 class Embedder {
  public:
