@@ -75,6 +75,8 @@ void print_help(std::ostream& os) {
      << "  --kernel linear|rbf     SVM kernel (default: linear)\n"
      << "  --C X                   SVM C (default: 10)\n"
      << "  --json                  print the results as one JSON object on stdout\n"
+     << "  --errors                list on stderr every test face whose candidate is someone\n"
+     << "                          else, and every stranger named at the chosen threshold\n"
      << "  -q, --quiet             no progress on stderr\n"
      << "  -h, --help              this help\n"
      << "\n"
@@ -104,6 +106,7 @@ struct Args : cli::ModelOptions {
   int flip = -1;                // -1: the embedder's default, 0 off, 1 on
   bool refine = true;
   bool json = false;
+  bool errors = false;  // list the misnamed test faces and accepted strangers on stderr
 };
 
 // "S", "A-B" or "A,B,C".
@@ -155,6 +158,8 @@ Args parse_args(int argc, char** argv) {
       a.refine = false;
     } else if (opt == "--json") {
       a.json = true;
+    } else if (opt == "--errors") {
+      a.errors = true;
     } else if (r.is_option()) {
       usage_error("unknown option '" + r.arg() + "'");
     } else if (a.dataset.empty()) {
@@ -319,6 +324,10 @@ void evaluate_split(Split& sp, const Args& a, const std::map<std::string, facere
       const facerec::Match m = clf.classify(im.embedding, sp.threshold);
       const bool right = m.candidate_id == label_of[p];
       sp.closed += right ? 1 : 0;
+      if (!right && a.errors)
+        std::cerr << kProg << ": error" << tag << ": " << path << ": " << sp.people[p].name << " taken for "
+                  << (m.candidate_id >= 0 ? labels[size_t(m.candidate_id)] : std::string("nobody")) << " (distance "
+                  << fmt(m.distance) << ")\n";
       scores.add_test(right, m.distance);
       // Nearest enrolled embedding (1-NN), for comparison.
       double best = std::numeric_limits<double>::infinity();
@@ -344,7 +353,12 @@ void evaluate_split(Split& sp, const Args& a, const std::map<std::string, facere
       ++sp.unknown_no_face;
       continue;
     }
-    scores.add_unknown(clf.classify(im.embedding, sp.threshold).distance);
+    const facerec::Match m = clf.classify(im.embedding, sp.threshold);
+    scores.add_unknown(m.distance);
+    if (a.errors && m.distance <= sp.threshold)
+      std::cerr << kProg << ": error" << tag << ": " << path << ": stranger named "
+                << (m.candidate_id >= 0 ? labels[size_t(m.candidate_id)] : std::string("?")) << " (distance "
+                << fmt(m.distance) << ")\n";
   }
   sp.op = scores.at(sp.threshold);
   sp.best_threshold = scores.best_threshold(sp.n_test, sp.n_unknown, sp.unknown_no_face);

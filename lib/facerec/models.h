@@ -118,7 +118,9 @@ const Manifest& builtin_manifest();
 namespace defaults {
 constexpr const char* kDetector = "fr_detect.onnx";     // faceplugin UltraFace RFB-320
 constexpr const char* kLandmarks = "fr_landmark.onnx";  // faceplugin 68-point, 64x64 gray
-constexpr const char* kEmbedder = "faceapi_recognition_128d.onnx"; // converted from face-api
+// fr_feature.onnx's 512-d output projected onto 128 dimensions (models/convert_fr_feature_128.py):
+// chosen by facerec-eval on the shared set (README, "How accurate it is"; issue 12).
+constexpr const char* kEmbedder = "fr_feature_128d.onnx";
 }  // namespace defaults
 
 }  // namespace facerec
