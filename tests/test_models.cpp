@@ -435,7 +435,8 @@ GST_START_TEST(test_elements_share_networks) {
 
   auto make = [&]() {
     GstHarness* h = gst_harness_new_parse(
-        ("facedetect-dnn ! facerecognize embedder=faceapi_recognition_128d.onnx model=" + people).c_str());
+        ("facedetect-dnn ! facerecognize embedder=" + std::string(facerec::defaults::kEmbedder) + " model=" + people)
+            .c_str());
     gst_harness_set_src_caps_str(h, testutil::caps_string(GST_VIDEO_FORMAT_BGR, frame.cols, frame.rows).c_str());
     return h;
   };
