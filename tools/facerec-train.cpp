@@ -299,11 +299,13 @@ int run(const Args& a) {
   facerec::TrainOptions opts;
   opts.kernel = a.kernel;
   opts.C = a.C;
-  // The same choice Classifier::train makes for a threshold <= 0, done here to
-  // learn whether it came from the data.
+  // The same choice Classifier::train makes for a threshold <= 0 (in the embedder's
+  // range, from the manifest), done here to learn whether it came from the data.
   bool thr_from_data = false;
-  opts.distance_threshold = a.threshold > 0.0 ? float(a.threshold)
-                                              : facerec::choose_distance_threshold(samples, ids, &thr_from_data);
+  opts.distance_threshold =
+      a.threshold > 0.0 ? float(a.threshold)
+                        : facerec::choose_distance_threshold(samples, ids, &thr_from_data,
+                                                             facerec::threshold_search_for(emb->spec().id));
   const facerec::Classifier clf =
       facerec::Classifier::train(samples, ids, labels, emb->spec().id, opts);
   clf.save(a.output);
