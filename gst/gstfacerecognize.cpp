@@ -175,7 +175,19 @@ static gboolean start_models(GstFaceRecAnalyzer* analyzer) {
   const Settings s = p->settings;
   GST_OBJECT_UNLOCK(self);
   auto st = std::make_unique<State>();
-  const std::string emb_file = s.embedder.empty() ? facerec::defaults::kEmbedder : s.embedder;
+  // No embedder set: the one the model was trained with (facerec-train records it), so a
+  // model made before the default changed (faceapi-resnet-128 until issue 12) still runs;
+  // without a model, or for a model that names no known embedder, the default. A model
+  // that cannot be read fails below, in watcher->reset(), with its own message.
+  std::string emb_file = s.embedder.empty() ? facerec::defaults::kEmbedder : s.embedder;
+  if (s.embedder.empty() && !s.model.empty()) {
+    try {
+      const std::string model_emb = facerec::Classifier::load(s.model).embedder_id();
+      const facerec::ModelInfo* info = facerec::builtin_manifest().find(model_emb);
+      if (info && info->role == "embedder") emb_file = model_emb;
+    } catch (const std::exception&) {
+    }
+  }
   std::shared_ptr<facerec::Embedder> embedder;
   if (!GST_FACEREC_LOAD_OR_POST(self, "face embedder model", emb_file, [&] { embedder = facerec::create_embedder(emb_file); }))
     return FALSE;
@@ -410,11 +422,16 @@ static void gst_face_recognize_class_init(GstFaceRecognizeClass* klass) {
                                           "Trained model file written by facerec-train. Empty: only attach embeddings. "
                                           "May be changed while playing (loaded, then swapped in between frames)",
                                           "", playing));
-  install(PROP_EMBEDDER, g_param_spec_string("embedder", "Embedder",
-                                             "Embedding network (.onnx or .t7); a bare name: the current "
-                                             "directory, then $FACEREC_MODEL_PATH. Empty: the default 128-d embedder "
-                                             "(faceapi_recognition_128d.onnx)",
-                                             "", ready));
+  // Built once from the manifest; lives as long as the process (G_PARAM_STATIC_STRINGS).
+  static const std::string embedder_blurb =
+      std::string("Embedding network: an id of the model manifest or a model file (.onnx or .t7; a bare name: "
+                  "the current directory, then $FACEREC_MODEL_PATH). Empty: the embedder the model was trained with "
+                  "(facerec-train records it), without a model the default (") +
+      facerec::defaults::kEmbedder +
+      "). Set explicitly, the model must have been trained with it, else the element refuses to start, naming "
+      "both. Embedders:\n" +
+      facerec::describe_embedders("    ");
+  install(PROP_EMBEDDER, g_param_spec_string("embedder", "Embedder", embedder_blurb.c_str(), "", ready));
   install(PROP_UNKNOWN_THRESHOLD,
           g_param_spec_double("unknown-threshold", "Unknown threshold",
                               "Distance gate: a face farther than this from every enrolled embedding of the predicted "

@@ -36,6 +36,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "facerec/embedder.h"
 #include "facerec/gallery.h"
 #include "facerec/model_file.h"
 #include "facerec/safe_io.h"
@@ -135,7 +136,9 @@ Classifier Classifier::train(const std::vector<Embedding>& samples,
   m.sample_labels = label_ids;
   m.threshold = opts.distance_threshold > 0.f
                     ? opts.distance_threshold
-                    : choose_distance_threshold(samples, label_ids, nullptr, opts.threshold_search);
+                    : choose_distance_threshold(samples, label_ids, nullptr,
+                                                opts.threshold_search ? *opts.threshold_search
+                                                                      : threshold_search_for(embedder_id));
   impl->means = person_means(m.samples, m.sample_labels, int(m.labels.size()));
 
   if (labels.size() >= 2) {

@@ -7,7 +7,7 @@ DetectorLoader::DetectorLoader(Factory factory) : factory_(std::move(factory)) {
 
 bool DetectorLoader::same_files(const DetectorConfig& a, const DetectorConfig& b) {
   return a.type == b.type && a.model == b.model && a.config == b.config &&
-         a.landmarks == b.landmarks;
+         a.landmarks == b.landmarks && a.refine_landmarks == b.refine_landmarks;
 }
 
 std::unique_ptr<Detector> DetectorLoader::start(const DetectorConfig& cfg) {

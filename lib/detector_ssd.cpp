@@ -58,7 +58,7 @@ class SsdDetector final : public detail::DetectorBase {
     path_ = resolve_model(model);
     config_ = resolve_model(config);
     net_ = acquire_shared<cv::dnn::Net>("res10-ssd", path_, config_, {}, load_checked);
-    landmarks_ = std::make_unique<LandmarkNet>(cfg.landmarks);
+    landmarks_ = std::make_unique<LandmarkNet>(cfg.landmarks, cfg.refine_landmarks);
   }
 
   std::vector<Face> detect(const cv::Mat& input) override {
@@ -102,7 +102,8 @@ class SsdDetector final : public detail::DetectorBase {
 
   DetectorType type() const override { return DetectorType::Res10Ssd; }
   std::string describe() const override {
-    return std::string("res10-ssd ") + path_ + " (config " + config_ + ") + landmarks";
+    return std::string("res10-ssd ") + path_ + " (config " + config_ + ")" +
+           (cfg_.refine_landmarks ? " + landmarks" : " + landmarks (box pass only)");
   }
 
  private:

@@ -20,7 +20,7 @@ class UltraFaceDetector final : public detail::DetectorBase {
     // A loadable network that is not UltraFace (the landmark net or an embedder given as
     // the model) fails here, naming the file, instead of finding no face on every frame.
     run(cv::Mat(std::vector<int>{1, 3, kInput.height, kInput.width}, CV_32F, cv::Scalar(0)));
-    landmarks_ = std::make_unique<LandmarkNet>(cfg.landmarks);
+    landmarks_ = std::make_unique<LandmarkNet>(cfg.landmarks, cfg.refine_landmarks);
   }
 
   std::vector<Face> detect(const cv::Mat& input) override {
@@ -60,7 +60,8 @@ class UltraFaceDetector final : public detail::DetectorBase {
 
   DetectorType type() const override { return DetectorType::UltraFace; }
   std::string describe() const override {
-    return std::string("ultraface ") + path_ + " + landmarks";
+    return std::string("ultraface ") + path_ +
+           (cfg_.refine_landmarks ? " + landmarks" : " + landmarks (box pass only)");
   }
 
  private:

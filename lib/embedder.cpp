@@ -1,4 +1,7 @@
 // Embedder specs from the manifest, the Embedder base and the runner factory.
+#include <algorithm>
+#include <cstdio>
+
 #include "detail.h"
 #include "facerec/embedder.h"
 
@@ -37,6 +40,8 @@ EmbedderSpec embedder_spec(const ModelInfo& info) {
   s.scale = info.input.scale;
   s.swap_rb = info.input.channel_order == "RGB";  // the decoded frames are BGR
   s.l2_normalize = info.embedding.l2_normalize;
+  s.flip_average = info.embedding.flip_average;
+  s.threshold_search = info.embedding.threshold_search;
   return s;
 }
 
@@ -60,6 +65,25 @@ EmbedderSpec embedder_spec_for(const std::string& id_or_file) {
   throw Error(looks_like_file ? id_or_file : std::string(),
               "unknown embedder '" + id_or_file + "': known ids (default files) are " + known_ids() +
                   "; give one of these ids explicitly for a renamed file");
+}
+
+ThresholdSearch threshold_search_for(const std::string& embedder_id) {
+  const ModelInfo* info = builtin_manifest().find(embedder_id);
+  if (info && info->role == "embedder") return info->embedding.threshold_search;
+  return ThresholdSearch{};
+}
+
+std::string describe_embedders(const std::string& indent) {
+  std::string out;
+  size_t width = 0;
+  for (const auto& s : known_embedders()) width = std::max(width, s.id.size());
+  for (const auto& s : known_embedders()) {
+    char range[64];
+    std::snprintf(range, sizeof range, "%.2f..%.2f", double(s.threshold_search.min), double(s.threshold_search.max));
+    out += indent + s.id + std::string(width + 2 - s.id.size(), ' ') + s.file + ", " + std::to_string(s.dim) +
+           "-d, automatic threshold " + range + (s.file == defaults::kEmbedder ? " (default)" : "") + "\n";
+  }
+  return out;
 }
 
 cv::Mat Embedder::align(const cv::Mat& bgr, const Face& face) const {
@@ -93,6 +117,9 @@ std::unique_ptr<Embedder> create_embedder(const std::string& model, const std::s
     spec = embedder_spec(*info);
   } else {
     spec = embedder_spec_for(file);
+    // An id names the entry and its own file; anything else is the file.
+    if (const ModelInfo* by_id = builtin_manifest().find(file); by_id && by_id->role == "embedder")
+      return create_embedder(spec);
   }
   spec.file = file;
   return create_embedder(spec);

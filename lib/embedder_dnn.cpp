@@ -48,6 +48,15 @@ class DnnEmbedder final : public Embedder {
       if (m.size() != s.chip.size) cv::resize(m, m, s.chip.size, 0, 0, cv::INTER_LINEAR);
       prepared.push_back(m);
     }
+    // Flip averaging: the mirror images go into the same batch, after the chips.
+    const size_t n = chips.size();
+    if (s.flip_average)
+      for (size_t i = 0; i < n; ++i) {
+        cv::Mat f;
+        cv::flip(prepared[i], f, 1);
+        prepared.push_back(f);
+      }
+    const size_t rows = prepared.size();
     const cv::Mat blob =
         cv::dnn::blobFromImages(prepared, s.scale, s.chip.size, s.mean, s.swap_rb, false, CV_32F);
     cv::Mat out;
@@ -61,16 +70,19 @@ class DnnEmbedder final : public Embedder {
       throw Error(path_, std::string("embedding net failed to run (corrupt file or not the '") + s.id +
                              "' model; " + network_file_fix(path_) + "): " + e.what());
     }
-    const size_t n = chips.size();
-    if (out.total() != n * static_cast<size_t>(s.dim))
+    if (out.total() != rows * static_cast<size_t>(s.dim))
       throw Error(path_, "embedding net returned " + std::to_string(out.total()) + " values for " +
-                             std::to_string(n) + " chips, expected " + std::to_string(s.dim) +
+                             std::to_string(rows) + " chips, expected " + std::to_string(s.dim) +
                              " each: wrong model for '" + s.id + "'");
-    out = out.reshape(1, static_cast<int>(n));
+    out = out.reshape(1, static_cast<int>(rows));
     result.reserve(n);
     for (size_t i = 0; i < n; ++i) {
       const float* p = out.ptr<float>(static_cast<int>(i));
       Embedding e(p, p + s.dim);
+      if (s.flip_average) {
+        const float* q = out.ptr<float>(static_cast<int>(n + i));
+        for (int c = 0; c < s.dim; ++c) e[size_t(c)] = 0.5f * (e[size_t(c)] + q[c]);
+      }
       if (s.l2_normalize) {
         double sq = 0;
         for (float v : e) sq += static_cast<double>(v) * v;

@@ -84,8 +84,10 @@ class Reader {
 }  // namespace
 
 std::string cache_context(const Detector& det, const Embedder& emb) {
-  return "embedder=" + emb.spec().id + " " + std::filesystem::path(emb.path()).filename().string() +
-         "; detector=" + det.describe() + "; landmarks=refined; pick=area*confidence";
+  const EmbedderSpec& s = emb.spec();
+  return "embedder=" + s.id + " " + std::filesystem::path(emb.path()).filename().string() +
+         (s.swap_rb ? " RGB" : " BGR") + (s.flip_average ? " flip" : "") + "; detector=" + det.describe() +
+         "; landmarks=refined; pick=area*confidence";
 }
 
 EmbeddingCache::EmbeddingCache(std::string path, std::string context)

@@ -16,6 +16,7 @@ namespace {
 
 constexpr int kMaxSide = 1 << 16;  // pixels, input and chip sizes
 constexpr int kMaxDim = 1 << 16;   // embedding length
+constexpr int kMaxThresholdSteps = 10000;  // embedding.threshold_search grid points
 // The manifest is ~10 KB; a file of megabytes is not one.
 constexpr std::size_t kMaxManifestBytes = std::size_t(1) << 20;
 
@@ -130,6 +131,34 @@ void parse_embedding(ModelInfo& info, const Fields& model, const Manifest& m,
   info.embedding.dim = static_cast<int>(dim);
   info.embedding.l2_normalize = f.flag_or("l2_normalize", false);
   info.embedding.runner = f.str_or("runner", "opencv-dnn");
+  info.embedding.flip_average = f.flag_or("flip_average", false);
+  if (f.has("threshold_search")) {
+    // Every field optional: ThresholdSearch's defaults (measured for dlib's raw 128-d
+    // embeddings) fill the rest. Checked here so that a bad entry fails the build's tests
+    // rather than the first training.
+    const Fields t(f.get("threshold_search"), origin, where + ", \"embedding.threshold_search\"");
+    ThresholdSearch& ts = info.embedding.threshold_search;
+    // Distances, bounded before the conversion to float (a larger double is undefined
+    // behaviour); the grid has at most kMaxThresholdSteps points (a tiny step from a
+    // fuzzed manifest must not hang the first training).
+    auto distance = [&t](const char* key, float fallback) {
+      if (!t.has(key)) return fallback;
+      const double v = t.num(key);
+      if (!(v > 0.0 && v <= 100.0)) t.fail(key, "expected a distance in (0, 100]");
+      return float(v);
+    };
+    ts.min = distance("min", ts.min);
+    ts.max = distance("max", ts.max);
+    ts.prior = distance("prior", ts.prior);
+    if (t.has("step")) ts.step = t.num("step");
+    if (t.has("prior_weight")) ts.prior_weight = t.num("prior_weight");
+    if (!(ts.max > ts.min)) t.fail("max", "need min < max");
+    if (!(ts.step > 0.0) || ts.step > double(ts.max - ts.min) ||
+        double(ts.max - ts.min) / ts.step > kMaxThresholdSteps)
+      t.fail("step", "need (max - min) / " + std::to_string(kMaxThresholdSteps) + " <= step <= max - min");
+    if (!(ts.prior >= ts.min && ts.prior <= ts.max)) t.fail("prior", "must lie within min..max");
+    if (!(ts.prior_weight >= 0.0 && ts.prior_weight <= 1e6)) t.fail("prior_weight", "expected 0..1e6");
+  }
   const std::string chip = f.str("chip");
   const ChipTemplate* t = m.chip_template(chip);
   if (!t) f.fail("chip", "unknown template \"" + chip + "\"; chip_templates has " + m.chip_template_names());

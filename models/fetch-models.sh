@@ -6,8 +6,10 @@
 # 1. Default set (always): npm-packs the pinned packages listed in
 #    models/manifest.json into <repo>/models/cache, checks each tarball's sha1 and
 #    sha512 integrity, extracts only the files needed, checks their sha256,
-#    converts face-api's 128-d recogniser to ONNX (models/convert_faceapi.py, run
-#    with Debian's /usr/bin/python3) and checks the result; copies manifest.json.
+#    runs the converters (Debian's /usr/bin/python3) and checks their results:
+#    face-api's 128-d recogniser to ONNX (models/convert_faceapi.py), and the
+#    128-d projection of fr_feature.onnx (models/convert_fr_feature_128.py);
+#    copies manifest.json.
 # 2. Optional models (res10 SSD, OpenFace, YuNet): tries their official URLs;
 #    those that cannot be downloaded are named in one line at the end (nothing
 #    the defaults need is missing then; copy them in by hand to use them).
@@ -24,7 +26,11 @@ set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO="$(dirname "$HERE")"
 MANIFEST="$HERE/manifest.json"
-CONVERTER="$HERE/convert_faceapi.py"
+# The converter of each "convert" kind of the manifest.
+declare -A CONVERTERS=(
+  [faceapi-tfjs]="$HERE/convert_faceapi.py"
+  [svd-projection]="$HERE/convert_fr_feature_128.py"
+)
 PY=/usr/bin/python3   # Debian's python: has python3-onnx and python3-numpy
 DEST="${1:-$REPO/models/data}"
 CACHE="${FACEREC_MODEL_CACHE:-$REPO/models/cache}"
@@ -55,7 +61,8 @@ print("sha512-"+base64.b64encode(h.digest()).decode())' "$1"
 # Flattens the manifest into tab-separated records (jq is not required).
 #   pkg      SPEC TARBALL SHA1 INTEGRITY
 #   npm      NAME SHA256 SPEC PATH
-#   convert  NAME SHA256 CONTENT_SHA256 SPEC MANIFEST_PATH MANIFEST_SHA256 BIN_PATH BIN_SHA256
+#   convert  NAME SHA256 CONTENT_SHA256 KIND SPEC PATH1 SHA256_1 [PATH2 SHA256_2]
+#            (faceapi-tfjs: weights manifest, weights; svd-projection: the 512-d model)
 #   url      NAME SHA256 SHA1 VERIFY(1/0) URL
 records() {
   "$PY" - "$MANIFEST" <<'EOF'
@@ -73,12 +80,21 @@ for model in m["models"]:
         if "npm" in src:
             out.append(["npm", f["name"], f["sha256"], src["npm"], src["path"]])
         elif "convert" in src:
-            ins = {i["role"]: i for i in src["convert"]["inputs"]}
-            wm, wb = ins["weights_manifest"], ins["weights"]
-            if wm["npm"] != wb["npm"]:
+            conv = src["convert"]
+            kind = conv.get("kind", "")
+            ins = {i["role"]: i for i in conv["inputs"]}
+            if kind == "faceapi-tfjs":
+                order = [ins["weights_manifest"], ins["weights"]]
+            elif kind == "svd-projection":
+                order = [ins["model"]]
+            else:
+                sys.exit("fetch-models: ERROR: %s: unknown converter kind '%s'" % (f["name"], kind))
+            if len({i["npm"] for i in order}) != 1:
                 sys.exit("fetch-models: ERROR: converter inputs from two packages")
-            out.append(["convert", f["name"], f["sha256"], f.get("content_sha256") or "-",
-                        wm["npm"], wm["path"], wm["sha256"], wb["path"], wb["sha256"]])
+            rec = ["convert", f["name"], f["sha256"], f.get("content_sha256") or "-", kind, order[0]["npm"]]
+            for i in order:
+                rec += [i["path"], i["sha256"]]
+            out.append(rec)
         elif "url" in src:
             out.append(["url", f["name"], f.get("sha256") or "-", f.get("sha1") or "-",
                         "1" if f.get("hash_verifies_download", True) else "0", src["url"]])
@@ -161,20 +177,20 @@ have() {  # have NAME SHA256: DEST/NAME exists with that sha256
   [[ -f "$DEST/$1" && "$(sha256_of "$DEST/$1")" == "$2" ]]
 }
 
-converted_ok() {  # converted_ok FILE SHA256 CONTENT_SHA256
+converted_ok() {  # converted_ok FILE SHA256 CONTENT_SHA256 KIND
   local f="$1" got
   [[ -f "$f" ]] || return 1
   got="$(sha256_of "$f")"
   [[ "$got" == "$2" ]] && return 0
   # Another onnx version may lay the protobuf out differently: compare content.
   [[ "$3" != "-" ]] || return 1
-  [[ "$("$PY" "$CONVERTER" --digest "$f" 2>/dev/null)" == "$3" ]]
+  [[ "$("$PY" "${CONVERTERS[$4]}" --digest "$f" 2>/dev/null)" == "$3" ]]
 }
 
 say "destination: $DEST"
 say "cache:       $CACHE"
 
-while IFS=$'\t' read -r kind name sha a b c d e f; do
+while IFS=$'\t' read -r kind name sha a b c d e f g; do
   case "$kind" in
     npm)  # a=SPEC b=PATH
       if have "$name" "$sha"; then
@@ -186,21 +202,32 @@ while IFS=$'\t' read -r kind name sha a b c d e f; do
       have "$name" "$sha" || die "hash mismatch for $DEST/$name after copying"
       say "fetched $name from $a:$b (sha256 verified)"
       ;;
-    convert)  # a=CONTENT_SHA256 b=SPEC c=MANIFEST_PATH d=MANIFEST_SHA256 e=BIN_PATH f=BIN_SHA256
-      if converted_ok "$DEST/$name" "$sha" "$a"; then
+    convert)  # a=CONTENT_SHA256 b=KIND c=SPEC d=PATH1 e=SHA256_1 [f=PATH2 g=SHA256_2]
+      [[ -n "${CONVERTERS[$b]:-}" ]] || die "$name: no converter for the kind '$b'"
+      if converted_ok "$DEST/$name" "$sha" "$a" "$b"; then
         say "ok      $name (converted model verified)"
         continue
       fi
-      extract_file "$b" "$c" "$d"; wm="$EXTRACTED"
-      extract_file "$b" "$e" "$f"; wb="$EXTRACTED"
       out="$CACHE/convert/$name"
       mkdir -p "$CACHE/convert"
-      say "converting $b:$e -> $name"
-      "$PY" "$CONVERTER" --manifest "$wm" --weights "$wb" -o "$out" ||
-        die "conversion of $wb failed (see the message above)"
+      case "$b" in
+        faceapi-tfjs)
+          extract_file "$c" "$d" "$e"; wm="$EXTRACTED"
+          extract_file "$c" "$f" "$g"; wb="$EXTRACTED"
+          say "converting $c:$f -> $name"
+          "$PY" "${CONVERTERS[$b]}" --manifest "$wm" --weights "$wb" -o "$out" ||
+            die "conversion of $wb failed (see the message above)"
+          ;;
+        svd-projection)
+          extract_file "$c" "$d" "$e"; src="$EXTRACTED"
+          say "deriving $name from $c:$d (SVD projection of the last layer)"
+          "$PY" "${CONVERTERS[$b]}" --model "$src" -o "$out" ||
+            die "conversion of $src failed (see the message above)"
+          ;;
+      esac
       if [[ "$(sha256_of "$out")" == "$sha" ]]; then
         say "converted $name: sha256 verified (bit-identical to the manifest)"
-      elif converted_ok "$out" "$sha" "$a"; then
+      elif converted_ok "$out" "$sha" "$a" "$b"; then
         say "converted $name: content digest verified (file layout differs: other onnx version)"
       else
         die "hash mismatch for converted $out: sha256 $(sha256_of "$out"), expected $sha. Delete $CACHE and rerun; if it persists, the converter or python3-onnx differs from the manifest's."

@@ -173,7 +173,9 @@ GST_END_TEST;
 
 GST_START_TEST(test_recognition_faceapi_128) {
   auto det = facerec::create_detector({});
-  auto emb = facerec::create_embedder("");
+  // The dlib embedder by its id; no name gives the default, faceplugin-feature-128.
+  fail_unless(facerec::embedder_spec_for(facerec::defaults::kEmbedder).id == "faceplugin-feature-128");
+  auto emb = facerec::create_embedder("faceapi-resnet-128");
   fail_unless(emb->spec().id == "faceapi-resnet-128" && emb->spec().dim == 128);
   std::printf("embedder %s (%s)\n", emb->spec().id.c_str(), emb->path().c_str());
   Stats st = run_recognition(*det, *emb, "ultraface+landmarks / faceapi-resnet-128:");

@@ -350,7 +350,10 @@ GST_START_TEST(test_summary_image_unknown_tracks) {
   }
   const double d = cv::norm(cv::Mat(e[0]), cv::Mat(e[1]));
   g_print("distance between the two tiles' faces: %.3f\n", d);
-  fail_unless(d > 0.6, "the two tiles show the same person (distance %.3f)", d);
+  // Different people: beyond the highest threshold the automatic gate may choose for this
+  // embedder (faceplugin-feature-128: 1.3 on unit vectors; dlib's 0.6).
+  const double apart = facerec::threshold_search_for(nets.emb->spec().id).max;
+  fail_unless(d > apart, "the two tiles show the same person (distance %.3f, not above %.2f)", d, apart);
 }
 GST_END_TEST;
 

@@ -360,6 +360,12 @@ GST_START_TEST(test_tool) {
   const Classifier clf = Classifier::load(model);
   fail_unless(clf.labels() == people, "labels: the 3 people, without the empty folder");
   fail_unless_equals_int(clf.dim(), 128);
+  // The automatic threshold lies in the range of the embedder the model records (its
+  // distances: 0.9..1.3 for the default, not dlib's 0.45..0.6).
+  const facerec::ThresholdSearch ts = facerec::threshold_search_for(clf.embedder_id());
+  fail_unless(clf.default_threshold() >= ts.min && clf.default_threshold() <= ts.max,
+              "threshold %.3f outside %s's range %.2f..%.2f", double(clf.default_threshold()), clf.embedder_id().c_str(),
+              double(ts.min), double(ts.max));
 
   // Options, quiet mode, explicit threshold.
   std::tie(rc, out) = run_command(quote(tool) + " -q --kernel rbf --C 5 --threshold 0.5 " + quote(ds.string()) +

@@ -106,7 +106,8 @@ GST_START_TEST(test_fetch_models_messages) {
   }
   fs::permissions(tmp / "bin/curl", fs::perms::owner_all);
   fs::create_directories(tmp / "dest");
-  for (const char* f : {"fr_detect.onnx", "fr_landmark.onnx", "faceapi_recognition_128d.onnx", "fr_feature.onnx"}) {
+  for (const char* f : {"fr_detect.onnx", "fr_landmark.onnx", "faceapi_recognition_128d.onnx", "fr_feature.onnx",
+                        "fr_feature_128d.onnx"}) {
     fail_unless(fs::is_regular_file(models + "/" + f), "%s/%s missing", models.c_str(), f);
     fs::create_symlink(fs::absolute(models + "/" + f), tmp / ("dest/" + std::string(f)));
   }

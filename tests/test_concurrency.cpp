@@ -36,6 +36,13 @@ using testutil::contains;
 
 namespace {
 
+// The id of the default embedder (what the elements run when none is set and what the
+// models here are trained with: the embeddings come from testutil::Nets).
+const std::string& default_embedder() {
+  static const std::string id = facerec::embedder_spec_for(facerec::defaults::kEmbedder).id;
+  return id;
+}
+
 constexpr int kPipes = 4;
 constexpr int kW = 320, kH = 240;
 
@@ -74,8 +81,8 @@ void on_handoff(GstElement*, GstBuffer* buf, GstPad*, gpointer data) {
       continue;
     }
     GstFaceRecEmbeddingMeta* e = gst_buffer_get_facerec_embedding_meta(buf, roi->id);
-    if (e == nullptr || e->dim != 128 || g_strcmp0(e->embedder_id, "faceapi-resnet-128") != 0)
-      violation(s, "embedding meta missing or not 128-d faceapi-resnet-128");
+    if (e == nullptr || e->dim != 128 || g_strcmp0(e->embedder_id, default_embedder().c_str()) != 0)
+      violation(s, "embedding meta missing or not 128-d from the default embedder");
     if (label == nullptr) continue;  // unknown
     bool ok = false;
     for (int m = 0; m < 2; ++m)
@@ -153,7 +160,7 @@ Model train(const Samples& s, const std::string& prefix, int people, const std::
       id.push_back(s.id[i]);
     }
   for (int p = 0; p < people; ++p) m.labels.push_back(prefix + s.names[size_t(p)]);
-  facerec::Classifier::train(e, id, m.labels, "faceapi-resnet-128").save(path);
+  facerec::Classifier::train(e, id, m.labels, default_embedder()).save(path);
   return m;
 }
 
@@ -202,7 +209,7 @@ GST_START_TEST(test_swaps_under_load) {
   std::vector<facerec::Embedding> short_e(6, facerec::Embedding(64, 0.f));
   for (size_t i = 0; i < short_e.size(); ++i) short_e[i][i % 3] = 1.f;
   const std::string dim64 = dir / "dim64.model", other = dir / "other.model", truncated = dir / "truncated.model";
-  facerec::Classifier::train(short_e, {0, 1, 2, 0, 1, 2}, {"x", "y", "z"}, "faceapi-resnet-128").save(dim64);
+  facerec::Classifier::train(short_e, {0, 1, 2, 0, 1, 2}, {"x", "y", "z"}, default_embedder()).save(dim64);
   std::vector<facerec::Embedding> long_e(4, facerec::Embedding(512, 0.f));
   for (size_t i = 0; i < long_e.size(); ++i) long_e[i][i % 2] = 1.f;
   facerec::Classifier::train(long_e, {0, 1, 0, 1}, {"p", "q"}, "faceplugin-feature-512").save(other);

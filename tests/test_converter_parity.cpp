@@ -30,6 +30,9 @@
 #include <opencv2/imgproc.hpp>
 
 #include "common.h"
+#include "facerec/detector.h"
+#include "facerec/embedder.h"
+#include "facerec/models.h"
 
 namespace {
 
@@ -152,6 +155,79 @@ std::string cached_faceapi_dir() {
 void write_file(const std::string& path, const std::string& data) {
   std::ofstream f(path, std::ios::binary);
   f << data;
+}
+
+
+// ---- fr_feature_128d.onnx: the SVD fold of fr_feature.onnx's last layer ----
+
+std::string fr_converter() { return testutil::source_root() + "/models/convert_fr_feature_128.py"; }
+
+// The weights W (512x512, rows = output channels) of fr_feature.onnx's last layer: the
+// 1x1 convolution that feeds the final Reshape ('666' in the ONNX file), as OpenCV
+// imported it. Read from a net that has not run (forward() may fuse layers).
+cv::Mat last_conv_weights(const std::string& path) {
+  cv::dnn::Net net = cv::dnn::readNetFromONNX(path);
+  const std::vector<cv::String> names = net.getLayerNames();
+  for (size_t i = names.size(); i-- > 0;) {
+    cv::Ptr<cv::dnn::Layer> l = net.getLayer(net.getLayerId(names[i]));
+    if (l->type != "Convolution") continue;
+    // The last convolution: it must be the 512->512 1x1 one.
+    if (l->blobs.empty() || l->blobs[0].dims != 4 || l->blobs[0].size[0] != 512 || l->blobs[0].size[1] != 512 ||
+        l->blobs[0].size[2] != 1 || l->blobs[0].size[3] != 1)
+      return cv::Mat();
+    cv::Mat w;
+    l->blobs[0].reshape(1, 512).convertTo(w, CV_64F);
+    return w;
+  }
+  return cv::Mat();
+}
+
+// U128 (512x128, double): the top-128 left singular vectors of W, each with the sign
+// convert_fr_feature_128.py gives it (its entry of largest magnitude positive, the
+// first one on a tie). Computed here with OpenCV's SVD, independently of the
+// converter's numpy/LAPACK: the singular values around the 128th are 4.6e-4 apart, so
+// the vectors are well determined.
+cv::Mat top128_basis(const cv::Mat& w) {
+  cv::Mat sv, u, vt;
+  cv::SVD::compute(w, sv, u, vt, cv::SVD::FULL_UV);
+  cv::Mat u128 = u.colRange(0, 128).clone();
+  for (int k = 0; k < 128; ++k) {
+    int best = 0;
+    for (int i = 1; i < 512; ++i)
+      if (std::fabs(u128.at<double>(i, k)) > std::fabs(u128.at<double>(best, k))) best = i;
+    if (u128.at<double>(best, k) < 0) u128.col(k) *= -1.0;
+  }
+  return u128;
+}
+
+// Raw (not normalised) outputs of an embedder of the manifest for chips it aligned.
+cv::Mat raw_embeddings(const std::string& id, const std::string& file, const std::vector<cv::Mat>& chips) {
+  facerec::EmbedderSpec spec = facerec::embedder_spec_for(id);
+  spec.file = file;
+  spec.l2_normalize = false;
+  spec.flip_average = false;
+  auto emb = facerec::create_embedder(spec);
+  const auto out = emb->embed(chips);
+  cv::Mat m(int(out.size()), spec.dim, CV_64F);
+  for (size_t i = 0; i < out.size(); ++i)
+    for (int k = 0; k < spec.dim; ++k) m.at<double>(int(i), k) = out[i][size_t(k)];
+  return m;
+}
+
+// Real LFW faces, detected and aligned onto the ArcFace template (one per person).
+std::vector<cv::Mat> arcface_chips(int count) {
+  auto det = facerec::create_detector({});
+  const facerec::EmbedderSpec spec = facerec::embedder_spec_for("faceplugin-feature-512");
+  std::vector<cv::Mat> chips;
+  for (const auto& person : testutil::pick_identities(count, 2)) {
+    const auto imgs = testutil::sorted_images(testutil::testdata("faces/" + person));
+    if (imgs.empty()) continue;
+    const cv::Mat img = cv::imread(imgs[0]);
+    const auto faces = det->detect(img);
+    if (faces.empty()) continue;
+    chips.push_back(facerec::align_face(img, faces[0], spec.chip));
+  }
+  return chips;
 }
 
 }  // namespace
@@ -302,6 +378,80 @@ GST_START_TEST(test_converter_deterministic)
 }
 GST_END_TEST;
 
+
+// The derived 128-d model is the projection of the 512-d one: for every face,
+// output_128 = U128^T output_512 (raw outputs, before the L2 normalisation), with U128
+// computed here from the 512-d model's own weights.
+GST_START_TEST(test_fr_feature_128_parity)
+{
+  std::string p512, p128;
+  if (!testutil::require_model("fr_feature.onnx", &p512) || !testutil::require_model("fr_feature_128d.onnx", &p128))
+    return;
+  const cv::Mat w = last_conv_weights(p512);
+  fail_if(w.empty(), "%s: no 512->512 1x1 convolution at the end", p512.c_str());
+  const cv::Mat u128 = top128_basis(w);
+  const std::vector<cv::Mat> chips = arcface_chips(12);
+  fail_unless(chips.size() >= 10, "only %zu faces found", chips.size());
+  const cv::Mat e512 = raw_embeddings("faceplugin-feature-512", p512, chips);
+  const cv::Mat e128 = raw_embeddings("faceplugin-feature-128", p128, chips);
+  fail_unless(e512.cols == 512 && e128.cols == 128 && e512.rows == e128.rows);
+  const cv::Mat projected = e512 * u128;  // rows: U128^T times each 512-d output
+  double max_abs = 0, max_val = 0, min_norm_ratio = 1e9;
+  for (int i = 0; i < e128.rows; ++i) {
+    max_abs = std::max(max_abs, cv::norm(e128.row(i), projected.row(i), cv::NORM_INF));
+    max_val = std::max(max_val, cv::norm(projected.row(i), cv::NORM_INF));
+    min_norm_ratio = std::min(min_norm_ratio, cv::norm(e128.row(i)) / cv::norm(e512.row(i)));
+  }
+  std::printf("fr_feature_128d parity: %d real faces, max |out128 - U128^T out512| = %.3g (largest value %.3f); "
+              "|out128| / |out512| >= %.3f\n",
+              e128.rows, max_abs, max_val, min_norm_ratio);
+  fail_unless(max_abs <= 1e-5, "128-d output differs from U128^T x 512-d output by %.3g > 1e-5", max_abs);
+  // Not a degenerate projection: most of each embedding's length is kept.
+  fail_unless(min_norm_ratio > 0.5, "the projection keeps only %.3f of an embedding's length", min_norm_ratio);
+}
+GST_END_TEST;
+
+// The converter refuses a model that is not fr_feature.onnx (naming it) and writes
+// nothing; converting fr_feature.onnx again gives the installed file's content digest.
+GST_START_TEST(test_fr_feature_128_converter)
+{
+  std::string p512, p128;
+  if (!testutil::require_model("fr_feature.onnx", &p512) || !testutil::require_model("fr_feature_128d.onnx", &p128))
+    return;
+  const std::string tmp = make_tmpdir();
+  fail_if(tmp.empty());
+  const std::string py = "/usr/bin/python3 '" + fr_converter() + "'";
+  const std::string out = tmp + "/fr128.onnx";
+  // The dlib recogniser is a valid ONNX file, but not fr_feature.onnx.
+  const std::string other = converted_model();
+  CmdResult wrong = run_cmd(py + " --model '" + other + "' -o '" + out + "'");
+  const bool wrote_wrong = is_file(out);
+  write_file(tmp + "/cut.onnx", std::string(1000, '\x08'));
+  CmdResult corrupt = run_cmd(py + " --model '" + tmp + "/cut.onnx' -o '" + out + "'");
+  CmdResult again = run_cmd(py + " -q --model '" + p512 + "' -o '" + out + "'");
+  CmdResult d_again = run_cmd(py + " --digest '" + out + "'");
+  CmdResult d_installed = run_cmd(py + " --digest '" + p128 + "'");
+  run_cmd("rm -rf '" + tmp + "'");
+  std::printf("not fr_feature: rc=%d %scorrupt: rc=%d %sdigests: %s / %s", wrong.rc, wrong.output.c_str(), corrupt.rc,
+              corrupt.output.c_str(), d_again.output.c_str(), d_installed.output.c_str());
+  fail_unless(wrong.rc == 1 && testutil::contains(wrong.output, other) &&
+                  testutil::contains(wrong.output, "not fr_feature.onnx"),
+              "rc=%d %s", wrong.rc, wrong.output.c_str());
+  fail_if(wrote_wrong, "converter wrote %s from the wrong model", out.c_str());
+  fail_unless(corrupt.rc == 1 && testutil::contains(corrupt.output, tmp + "/cut.onnx"), "rc=%d %s", corrupt.rc,
+              corrupt.output.c_str());
+  fail_unless(again.rc == 0, "converter failed: %s", again.output.c_str());
+  fail_unless(d_again.rc == 0 && d_again.output.size() == 65 && d_again.output == d_installed.output,
+              "re-conversion's digest %s differs from the installed %s's %s", d_again.output.c_str(), p128.c_str(),
+              d_installed.output.c_str());
+  // The digest fetch-models.sh checks is the manifest's.
+  std::ifstream mf(testutil::source_root() + "/models/manifest.json");
+  const std::string manifest((std::istreambuf_iterator<char>(mf)), std::istreambuf_iterator<char>());
+  fail_unless(testutil::contains(manifest, "\"content_sha256\": \"" + d_installed.output.substr(0, 64) + "\""),
+              "models/manifest.json does not give the content digest %s", d_installed.output.c_str());
+}
+GST_END_TEST;
+
 static Suite* converter_suite() {
   Suite* s = suite_create("converter_parity");
   TCase* tc = tcase_create("general");
@@ -310,6 +460,8 @@ static Suite* converter_suite() {
   tcase_add_test(tc, test_parity_batch1_and_batched);
   tcase_add_test(tc, test_converter_rejects_truncated_weights);
   tcase_add_test(tc, test_converter_deterministic);
+  tcase_add_test(tc, test_fr_feature_128_parity);
+  tcase_add_test(tc, test_fr_feature_128_converter);
   return s;
 }
 

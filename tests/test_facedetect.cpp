@@ -1205,9 +1205,8 @@ GST_START_TEST(test_videoscale_downstream) {
     fail_unless_equals_int(em->dim, 128);
     double norm = 0;
     for (guint j = 0; j < em->dim; ++j) norm += em->data[j] * em->data[j];
-    // faceapi-resnet-128 is not L2-normalised: models/manifest.json documents norms of
-    // 1.17-1.63 over the LFW faces
-    fail_unless(std::sqrt(norm) >= 1.17 && std::sqrt(norm) <= 1.63, "embedding norm %.3f", std::sqrt(norm));
+    // The default embedder (faceplugin-feature-128) is L2-normalised (manifest "l2_normalize").
+    fail_unless(std::fabs(std::sqrt(norm) - 1.0) < 1e-4, "embedding norm %.6f", std::sqrt(norm));
     gst_sample_unref(sample);
     gst_element_set_state(pipe, GST_STATE_NULL);
     gst_object_unref(src);

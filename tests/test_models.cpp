@@ -107,9 +107,20 @@ GST_START_TEST(test_manifest_embedders) {
   fail_unless_equals_int(fp.dim, 512);
   fail_unless(fp.chip.size == cv::Size(112, 112) && fp.chip.name == "arcface_112");
   fail_unless(fp.mean == cv::Scalar(127, 127, 127, 0) && fp.scale == 1.0 / 128.0);
-  fail_unless(fp.swap_rb && fp.l2_normalize);
+  // BGR (no swap), although the package's JavaScript feeds RGB: measured better (issue 12).
+  fail_unless(!fp.swap_rb && fp.l2_normalize);
   fail_unless(same_points(fp.chip, {{38.2946f, 51.6963f}, {73.5318f, 51.5014f}, {56.0252f, 71.7366f},
                                     {41.5493f, 92.3655f}, {70.7299f, 92.2041f}}));
+  // Unit vectors: same person around 1.0, so the automatic gate searches there.
+  fail_unless(fp.threshold_search.min == 0.9f && fp.threshold_search.max == 1.3f);
+  fail_unless(faceapi.threshold_search.min == 0.45f && faceapi.threshold_search.max == 0.6f);
+
+  // The derived 128-d model: fr_feature's preprocessing and chip, 128 outputs.
+  const auto fp128 = facerec::embedder_spec_for("faceplugin-feature-128");
+  fail_unless_equals_string(fp128.file.c_str(), "fr_feature_128d.onnx");
+  fail_unless_equals_int(fp128.dim, 128);
+  fail_unless(fp128.chip.points == fp.chip.points && fp128.chip.size == fp.chip.size);
+  fail_unless(fp128.mean == fp.mean && fp128.scale == fp.scale && !fp128.swap_rb && fp128.l2_normalize);
 
   const auto of = facerec::embedder_spec_for("nn4.small2.v1.t7");
   fail_unless_equals_string(of.id.c_str(), "openface-nn4-small2-v1");
@@ -123,7 +134,7 @@ GST_START_TEST(test_manifest_embedders) {
   // The reference conversion's longer name is an alias of the default embedder's file.
   const auto alias = facerec::embedder_spec_for("faceapi_face_recognition_128d.onnx");
   fail_unless_equals_string(alias.id.c_str(), "faceapi-resnet-128");
-  fail_unless_equals_int(facerec::known_embedders().size(), 3);
+  fail_unless_equals_int(facerec::known_embedders().size(), 4);
   // The aligner's named templates are the manifest's.
   fail_unless(facerec::arcface_112_template().points == fp.chip.points);
   fail_unless(facerec::dlib_150_template().points == faceapi.chip.points);
@@ -187,6 +198,16 @@ GST_START_TEST(test_manifest_errors) {
        "must equal its chip template's size 10x10"},
       {embedder(R"({"dim": 4, "chip": "c"})", R"({"size": [10, 10], "channel_order": "GRAY", "mean": [0], "scale": 1})"),
        "channel_order"},
+      {embedder(R"({"dim": 4, "chip": "c", "threshold_search": {"min": 1.2, "max": 0.9, "prior": 1.0}})", good_input),
+       "\"embedding.threshold_search\", field \"max\": need min < max"},
+      {embedder(R"({"dim": 4, "chip": "c", "threshold_search": {"min": 0.9, "max": 1.3, "step": 1e-300, "prior": 1.1}})",
+                good_input),
+       "field \"step\""},
+      {embedder(R"({"dim": 4, "chip": "c", "threshold_search": {"min": 0.9, "max": 1e300, "prior": 1.1}})", good_input),
+       "field \"max\": expected a distance"},
+      {embedder(R"({"dim": 4, "chip": "c", "threshold_search": {"min": 0.9, "max": 1.3, "prior": 2}})", good_input),
+       "field \"prior\": must lie within"},
+      {embedder(R"({"dim": 4, "chip": "c", "threshold_search": [1, 2]})", good_input), "expected an object"},
       {R"({"schema": 1, "models": [{"id": "a", "role": "detector", "format": "onnx", "files": [{"name": "a"}]},
                                    {"id": "a", "role": "detector", "format": "onnx", "files": [{"name": "b"}]}]})",
        "used twice"},
@@ -414,7 +435,8 @@ GST_START_TEST(test_elements_share_networks) {
 
   auto make = [&]() {
     GstHarness* h = gst_harness_new_parse(
-        ("facedetect-dnn ! facerecognize embedder=faceapi_recognition_128d.onnx model=" + people).c_str());
+        ("facedetect-dnn ! facerecognize embedder=" + std::string(facerec::defaults::kEmbedder) + " model=" + people)
+            .c_str());
     gst_harness_set_src_caps_str(h, testutil::caps_string(GST_VIDEO_FORMAT_BGR, frame.cols, frame.rows).c_str());
     return h;
   };

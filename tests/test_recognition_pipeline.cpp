@@ -1,9 +1,10 @@
-// Acceptance test: a model trained with the library (as facerec-train does) on 5
-// images each of 10 LFW identities names 5 other images of each through
-// facedetect-dnn ! facerecognize, and rejects unknown people.
+// Acceptance test, per embedder: a model trained with the library (as facerec-train
+// does) on 5 images each of 10 LFW identities names 5 other images of each through
+// facedetect-dnn ! facerecognize, and rejects the 100 strangers of faces_unknown.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -30,7 +31,7 @@ namespace {
 constexpr int kIdentities = 10;
 constexpr int kTrainPerId = 5;
 constexpr int kTestPerId = 5;
-constexpr int kUnknown = 20;
+constexpr int kUnknown = 100;
 
 struct Split {
   std::vector<std::string> labels;
@@ -59,12 +60,12 @@ struct Training {
   std::string embedder_id;
 };
 
-// Enrols the training images exactly as facerec-train does: default detector,
-// default embedder, the largest face of each image.
-Training enrol(const Split& s) {
+// Enrols the training images exactly as facerec-train does: default detector, the
+// embedder (id; empty: the default), the largest face of each image.
+Training enrol(const Split& s, const std::string& embedder = "") {
   Training t;
   t.labels = s.labels;
-  testutil::Nets nets;
+  testutil::Nets nets(embedder.empty() ? std::string(facerec::defaults::kEmbedder) : embedder);
   t.embedder_id = nets.emb->spec().id;
   for (size_t l = 0; l < s.labels.size(); ++l) {
     for (const std::string& path : s.train[l]) {
@@ -138,12 +139,13 @@ std::vector<std::string> unknown_images() {
   return files;
 }
 
-// Trained once for all tests of this binary.
-const std::string& trained_model() {
-  static std::string path;
+// Trained once per embedder for all tests of this binary (id; empty: the default).
+const std::string& trained_model(const std::string& embedder = "") {
+  static std::map<std::string, std::string> paths;
+  std::string& path = paths[embedder];
   if (path.empty()) {
     const Split s = make_split();
-    const Training t = enrol(s);
+    const Training t = enrol(s, embedder);
     g_print("enrolled %zu images of %zu people (embedder %s)\n", t.samples.size(), t.labels.size(),
             t.embedder_id.c_str());
     facerec::Classifier clf =
@@ -156,21 +158,47 @@ const std::string& trained_model() {
   return path;
 }
 
+// The embedders compared (README, "How accurate it is"), with targets for this subset (50
+// known faces, 100 strangers). Every embedder misses the same two known faces here
+// (Anna_Kournikova_0007/0010: rejected as unknown, just beyond the gate), so the known
+// target is 96 % (48 of 50) for all; issue 12's 99 % stranger target holds for both
+// fr_feature embedders (measured 100 of 100), with no known face named as someone else.
+// dlib (faceapi-resnet-128) measured 99 of 100 strangers here (97 % on the whole set).
+// `set_property`: whether the element is told the embedder, or left to pick it (no
+// property: the embedder the model records).
+struct EmbedderCase {
+  const char* id;
+  bool set_property;
+  double known, unknown;  // per cent: known faces named correctly, strangers rejected
+  int max_wrong;          // known faces named as someone else
+};
+const EmbedderCase kEmbedderCases[] = {
+    {"faceplugin-feature-128", false, 96.0, 99.0, 0},
+    {"faceplugin-feature-512", true, 96.0, 99.0, 0},
+    {"faceapi-resnet-128", false, 96.0, 95.0, 0},
+};
+
 }  // namespace
 
 GST_START_TEST(test_known_and_unknown) {
-  const std::string model = trained_model();
+  const EmbedderCase& c = kEmbedderCases[__i__];
+  if (!testutil::require_model(facerec::embedder_spec_for(c.id).file)) return;
+  const std::string model = trained_model(c.id);
   const Split s = make_split();
-  GstHarness* h =
-      gst_harness_new_parse(("facedetect-dnn ! facerecognize model=" + model).c_str());
+  const std::string desc = std::string("facedetect-dnn ! facerecognize model=") + model +
+                           (c.set_property ? std::string(" embedder=") + c.id : std::string());
+  g_print("---- %s: %s\n", c.id, desc.c_str());
+  GstHarness* h = gst_harness_new_parse(desc.c_str());
+  GstElement* rec = gst_harness_find_element(h, "facerecognize");
 
-  int total = 0, correct = 0;
+  int total = 0, correct = 0, wrong = 0;
   for (size_t l = 0; l < s.labels.size(); ++l) {
     for (const std::string& path : s.test[l]) {
       const Outcome o = run_image(h, path);
       ++total;
       const bool ok = o.face && o.recognised && o.label == s.labels[l];
       correct += ok ? 1 : 0;
+      wrong += o.recognised && !o.label.empty() && o.label != s.labels[l] ? 1 : 0;
       if (!ok)
         g_print("  MISS %s: %s (score %.2f, distance %.3f)\n",
                 std::filesystem::path(path).filename().c_str(),
@@ -179,7 +207,7 @@ GST_START_TEST(test_known_and_unknown) {
     }
   }
   const double known_rate = 100.0 * correct / total;
-  g_print("known: %d/%d correct (%.1f%%)\n", correct, total, known_rate);
+  g_print("%s: known: %d/%d correct (%.1f%%), %d named as someone else\n", c.id, correct, total, known_rate, wrong);
 
   int utotal = 0, unknown = 0;
   for (const std::string& path : unknown_images()) {
@@ -193,14 +221,22 @@ GST_START_TEST(test_known_and_unknown) {
               !o.face ? "no face" : o.label.c_str(), o.score, o.distance);
   }
   const double unknown_rate = 100.0 * unknown / utotal;
-  g_print("unknown: %d/%d rejected (%.1f%%)\n", unknown, utotal, unknown_rate);
+  g_print("%s: unknown: %d/%d rejected (%.1f%%)\n", c.id, unknown, utotal, unknown_rate);
+  // The element ran the embedder the model was trained with.
+  gchar* prop = nullptr;
+  g_object_get(rec, "embedder", &prop, nullptr);
+  const std::string prop_value = prop ? prop : "";
+  g_free(prop);
+  gst_object_unref(rec);
   gst_harness_teardown(h);
   std::filesystem::remove_all(std::filesystem::path(model).parent_path());
 
+  fail_unless_equals_string(prop_value.c_str(), c.set_property ? c.id : "");
   fail_unless_equals_int(total, kIdentities * kTestPerId);
   fail_unless_equals_int(utotal, kUnknown);
-  fail_unless(known_rate >= 95.0, "only %.1f%% of the known faces named correctly", known_rate);
-  fail_unless(unknown_rate >= 80.0, "only %.1f%% of the unknown faces rejected", unknown_rate);
+  fail_unless(known_rate >= c.known, "%s: only %.1f%% of the known faces named correctly", c.id, known_rate);
+  fail_unless(wrong <= c.max_wrong, "%s: %d known faces named as someone else", c.id, wrong);
+  fail_unless(unknown_rate >= c.unknown, "%s: only %.1f%% of the unknown faces rejected", c.id, unknown_rate);
 }
 GST_END_TEST;
 
@@ -267,12 +303,44 @@ GST_START_TEST(test_embedder_mismatch) {
 }
 GST_END_TEST;
 
+// A model trained with one real embedder, run with another set explicitly: the element
+// refuses to start, naming the model and both embedders.
+GST_START_TEST(test_embedder_mismatch_real) {
+  if (!testutil::require_model("fr_feature_128d.onnx") || !testutil::require_model("faceapi_recognition_128d.onnx"))
+    return;
+  const std::string model = trained_model("faceplugin-feature-128");
+  GError* err = nullptr;
+  GstElement* pipe = gst_parse_launch(
+      ("videotestsrc num-buffers=1 ! facerecognize embedder=faceapi-resnet-128 model=" + model + " ! fakesink").c_str(),
+      &err);
+  fail_unless(pipe != nullptr);
+  GstBus* bus = gst_element_get_bus(pipe);
+  fail_unless_equals_int(gst_element_set_state(pipe, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  GstMessage* msg = gst_bus_timed_pop_filtered(bus, 5 * GST_SECOND, GST_MESSAGE_ERROR);
+  fail_unless(msg != nullptr);
+  GError* gerr = nullptr;
+  gst_message_parse_error(msg, &gerr, nullptr);
+  const std::string text = gerr->message;
+  g_print("real embedder mismatch error: %s\n", text.c_str());
+  g_error_free(gerr);
+  gst_message_unref(msg);
+  gst_element_set_state(pipe, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(pipe);
+  std::filesystem::remove_all(std::filesystem::path(model).parent_path());
+  fail_unless(testutil::contains(text, model), "%s", text.c_str());
+  fail_unless(testutil::contains(text, "trained with the embedder \"faceplugin-feature-128\""), "%s", text.c_str());
+  fail_unless(testutil::contains(text, "this element uses \"faceapi-resnet-128\""), "%s", text.c_str());
+}
+GST_END_TEST;
+
 static Suite* recognition_pipeline_suite(void) {
   Suite* s = suite_create("facerec-recognition-pipeline");
   TCase* tc = tcase_create("general");
   tcase_set_timeout(tc, 900);
   suite_add_tcase(s, tc);
-  tcase_add_test(tc, test_known_and_unknown);
+  tcase_add_loop_test(tc, test_known_and_unknown, 0, int(sizeof kEmbedderCases / sizeof kEmbedderCases[0]));
+  tcase_add_test(tc, test_embedder_mismatch_real);
   tcase_add_test(tc, test_model_change_while_playing);
   tcase_add_test(tc, test_embedder_mismatch);
   return s;

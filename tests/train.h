@@ -24,6 +24,10 @@ namespace testutil {
 
 // The default detector and embedder, the same as the elements and facerec-train use.
 struct Nets {
+  Nets() = default;
+  // Another embedder: a manifest id or a model file.
+  explicit Nets(const std::string& embedder) : emb(facerec::create_embedder(embedder)) {}
+
   std::unique_ptr<facerec::Detector> det = facerec::create_detector(facerec::DetectorConfig{});
   std::unique_ptr<facerec::Embedder> emb = facerec::create_embedder(facerec::defaults::kEmbedder);
 

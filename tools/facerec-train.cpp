@@ -51,11 +51,14 @@ void print_help(std::ostream& os) {
      << "Options:\n"
      << "  -o, --output MODEL      model file to write (required)\n"
      << "  --detector FILE         face detector model (default: " << facerec::defaults::kDetector << ")\n"
-     << "  --embedder FILE         embedding network (default: " << facerec::defaults::kEmbedder << ")\n"
+     << "  --embedder FILE|ID      embedding network: a model file or a manifest id (default:\n"
+     << "                          " << facerec::defaults::kEmbedder << "); the model records it and\n"
+     << "                          facerecognize refuses to run it with another embedder:\n"
+     << facerec::describe_embedders("                            ")
      << "  --kernel linear|rbf     SVM kernel (default: linear)\n"
      << "  --C X                   SVM C (default: 10)\n"
      << "  --threshold T           unknown-face distance threshold (default: chosen from\n"
-     << "                          the enrolment data, within 0.45..0.6)\n"
+     << "                          the enrolment data, within the embedder's range above)\n"
      << "  --cache FILE            embedding cache (default: MODEL.cache)\n"
      << "  --no-cache              neither read nor write an embedding cache\n"
      << "  --video-step N          sample every Nth video frame (default: 10)\n"
@@ -296,11 +299,13 @@ int run(const Args& a) {
   facerec::TrainOptions opts;
   opts.kernel = a.kernel;
   opts.C = a.C;
-  // The same choice Classifier::train makes for a threshold <= 0, done here to
-  // learn whether it came from the data.
+  // The same choice Classifier::train makes for a threshold <= 0 (in the embedder's
+  // range, from the manifest), done here to learn whether it came from the data.
   bool thr_from_data = false;
-  opts.distance_threshold = a.threshold > 0.0 ? float(a.threshold)
-                                              : facerec::choose_distance_threshold(samples, ids, &thr_from_data);
+  opts.distance_threshold =
+      a.threshold > 0.0 ? float(a.threshold)
+                        : facerec::choose_distance_threshold(samples, ids, &thr_from_data,
+                                                             facerec::threshold_search_for(emb->spec().id));
   const facerec::Classifier clf =
       facerec::Classifier::train(samples, ids, labels, emb->spec().id, opts);
   clf.save(a.output);

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,7 +24,9 @@ struct TrainOptions {
   // predicted person is unknown. <= 0: chosen from the data with threshold_search
   // (choose_distance_threshold).
   float distance_threshold = 0.f;
-  ThresholdSearch threshold_search;
+  // Unset: the embedder's own (threshold_search_for(embedder_id), from the manifest):
+  // the range must follow the embedder's distances.
+  std::optional<ThresholdSearch> threshold_search;
 };
 
 // Immutable once trained or loaded. A Classifier is a cheap handle: copies share

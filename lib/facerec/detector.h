@@ -26,6 +26,9 @@ struct DetectorConfig {
   std::string model;      // weights; empty: the default detector
   std::string config;     // second file (deploy.prototxt / .pbtxt) where the format needs one
   std::string landmarks;  // landmark net for detectors without landmarks; empty: default
+  // The landmark net's refinement pass (landmarks.h). false: the box pass only, for
+  // comparisons (facerec-eval --no-refine); describe() then says so.
+  bool refine_landmarks = true;
   float confidence_threshold = 0.6f;
   float nms_threshold = 0.4f;
   int min_face_size = 0;  // faces smaller than this (pixels, in the input image) are dropped

@@ -14,6 +14,7 @@
 #include <opencv2/core.hpp>
 
 #include "facerec/aligner.h"
+#include "facerec/operating_point.h"
 #include "facerec/types.h"
 
 namespace facerec {
@@ -33,6 +34,12 @@ struct EmbedderSpec {
   double scale = 1.0;     // multiplied after the mean
   bool swap_rb = true;    // true: the net wants RGB
   bool l2_normalize = false;  // normalise the output vector
+  // Embed the chip and its mirror image and average the two outputs (before the
+  // normalisation): twice the network time per face.
+  bool flip_average = false;
+  // Where the automatic unknown-gate threshold is searched for this embedder's
+  // distances (manifest "embedding.threshold_search"; operating_point.h).
+  ThresholdSearch threshold_search;
 };
 
 // The embedders of the manifest, in manifest order.
@@ -42,6 +49,13 @@ EmbedderSpec embedder_spec(const ModelInfo& info);
 // Looks up a spec by id or by file name (basename, or an alias of the manifest);
 // throws Error listing the known ids if unknown.
 EmbedderSpec embedder_spec_for(const std::string& id_or_file);
+// The threshold search of the embedder with this id (what Classifier::train uses when
+// TrainOptions::threshold_search is not set); ThresholdSearch's defaults for an id the
+// manifest does not know.
+ThresholdSearch threshold_search_for(const std::string& embedder_id);
+// One line per embedder of the manifest, for help texts: "  ID  FILE, DIM-d, automatic
+// threshold MIN..MAX" (each line starts with `indent`; "(default)" after the default's).
+std::string describe_embedders(const std::string& indent);
 
 class Embedder {
  public:
@@ -70,7 +84,8 @@ class Embedder {
 std::unique_ptr<Embedder> create_embedder(const EmbedderSpec& spec);
 // The embedder for a model file (a bare name on the model search path, or a path):
 // the spec is the manifest entry whose file name matches; an explicit id chooses the
-// entry instead (a renamed or converted copy of a known model).
+// entry instead (a renamed or converted copy of a known model). `model` may also be an
+// id of the manifest: that entry with its own file.
 std::unique_ptr<Embedder> create_embedder(const std::string& model, const std::string& id = "");
 
 }  // namespace facerec

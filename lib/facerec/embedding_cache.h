@@ -36,9 +36,10 @@ struct CacheEntry {
   Embedding embedding;
 };
 
-// "embedder=<id> <file name>; detector=<describe()>; landmarks=refined; pick=area*confidence"
-// (the last two name the landmark and face-pick rules: entries made under other
-// rules miss)
+// "embedder=<id> <file name> <RGB|BGR>[ flip]; detector=<describe()>; landmarks=refined;
+// pick=area*confidence" (the channel order and flip averaging are the embedder's
+// preprocessing; the last two name the landmark and face-pick rules: entries made under
+// other rules miss; describe() says when the landmark refinement is off)
 std::string cache_context(const Detector& det, const Embedder& emb);
 
 class EmbeddingCache {

@@ -8,6 +8,7 @@
 
 #include <opencv2/core.hpp>
 
+#include "facerec/operating_point.h"
 #include "facerec/types.h"
 
 namespace facerec {
@@ -72,6 +73,8 @@ struct EmbeddingInfo {
   ChipTemplate chip;          // alignment template (manifest "chip_templates"); its size
                               // is the input size
   std::string runner;         // implementation that runs it ("opencv-dnn")
+  bool flip_average = false;  // average the outputs of the chip and its mirror image
+  ThresholdSearch threshold_search;  // "threshold_search": the automatic gate's range
 };
 
 struct ModelInfo {
@@ -115,7 +118,9 @@ const Manifest& builtin_manifest();
 namespace defaults {
 constexpr const char* kDetector = "fr_detect.onnx";     // faceplugin UltraFace RFB-320
 constexpr const char* kLandmarks = "fr_landmark.onnx";  // faceplugin 68-point, 64x64 gray
-constexpr const char* kEmbedder = "faceapi_recognition_128d.onnx"; // converted from face-api
+// fr_feature.onnx's 512-d output projected onto 128 dimensions (models/convert_fr_feature_128.py):
+// chosen by facerec-eval on the shared set (README, "How accurate it is"; issue 12).
+constexpr const char* kEmbedder = "fr_feature_128d.onnx";
 }  // namespace defaults
 
 }  // namespace facerec
