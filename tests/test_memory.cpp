@@ -99,6 +99,12 @@ GST_START_TEST(test_state_cycles_rss) {
           cycles, warm, peak, at.back(), peak - warm, trail.c_str(), lines, named);
   fail_unless_equals_int(lines, 3 * cycles);
   fail_unless(named >= 3 * cycles * 9 / 10, "only %d of %d frames named %s", named, lines, people[0].c_str());
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan keeps freed memory in its quarantine (256 MB by default), so the RSS grows by
+  // design; LeakSanitizer checks this run for leaks instead (the asan test setup).
+  g_print("ASan build: the RSS limit is not checked (quarantine); LeakSanitizer checks leaks\n");
+  return;
+#endif
   fail_unless(peak - warm < 5 * 1024, "RSS grew by %ld kB over %d cycles", peak - warm, cycles - 20);
   testutil::tried("NULL -> PLAYING -> EOS -> NULL cycles of the full recognising pipeline", size_t(cycles),
                   "RSS +" + std::to_string((peak - warm) / 1024) + " MB after warm-up (limit 5), every frame named");
