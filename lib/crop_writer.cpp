@@ -100,10 +100,10 @@ void CropWriter::write_now(const std::string& dir, const std::string& name, cons
   if (it == counts_.end()) {  // once per folder: create it, count what is there
     std::error_code ec;
     fs::create_directories(dir, ec);
+    const std::string why = ec ? ec.message() : "a file is in the way";  // the system's reason first
     if (!fs::is_directory(dir, ec)) {  // a file of that name, or a path through one
       fail((fs::path(dir) / name).string(),
-           "\"" + dir + "\" is not a folder and cannot be created (a file is in the way, or no permission): "
-           "give a folder for the crops");
+           "\"" + dir + "\" is not a folder and cannot be created (" + why + "): give a folder for the crops");
       return;  // checked again on the next crop: the folder may appear
     }
     int n = 0;

@@ -237,12 +237,18 @@ Manifest Manifest::parse(const std::string& json, const std::string& origin) {
         const Fields ff(fn, origin, where + ", a file");
         ModelFile mf;
         mf.name = ff.str("name");
+        // A bare file name: it is looked up on the model path by that name (fuzzer finding:
+        // "a/b.onnx" parsed, then find_by_file never found it).
+        const auto bare = [](const std::string& n) {
+          return !n.empty() && n != "." && n != ".." && n.find('/') == std::string::npos;
+        };
+        if (!bare(mf.name)) ff.fail("name", "expected a file name without '/'");
         mf.role = ff.str_or("role", "weights");
         if (mf.role != "weights" && mf.role != "config") ff.fail("role", "expected \"weights\" or \"config\"");
         mf.sha256 = ff.str_or("sha256", "");
         if (ff.has("aliases"))
           for (const auto& a : ff.get("aliases")) {
-            if (!a.isString()) ff.fail("aliases", "expected file names");
+            if (!a.isString() || !bare(a.string())) ff.fail("aliases", "expected file names without '/'");
             mf.aliases.push_back(a.string());
           }
         info.files.push_back(std::move(mf));

@@ -24,6 +24,9 @@ PKGS=(
   # facerec-batch --slurm and its test: slurmctld, slurmd and the client commands
   # (sbatch, squeue, scontrol, scancel, sinfo), munge for their authentication
   slurm-wlm slurm-client munge
+  # leak/memory-error runs (docs/memcheck.md) and the fuzzers (fuzz/README.md): valgrind;
+  # clang with its libFuzzer/ASan runtime (libclang_rt.fuzzer: libclang-rt-14-dev on Debian 12)
+  valgrind clang libclang-rt-14-dev
 )
 
 missing=()

@@ -68,6 +68,14 @@ inline int missing_outside_test(const std::string& what, const std::string& fix)
   return under_ci() ? 1 : 77;
 }
 
+// One row of the README's "What was tried" table, which scripts/what-was-tried.sh
+// regenerates from the test logs: a class of bad input or fault, how many cases the
+// test ran, and what happened to them. Call it after the checks: a test that fails
+// stops before it, so a row in the log is a result that held.
+inline void tried(const std::string& what, size_t cases, const std::string& result) {
+  g_print("TRIED\t%s\t%zu\t%s\n", what.c_str(), cases, result.c_str());
+}
+
 // The models staged with the test data (YuNet, res10 TF/Caffe, the reference face-api
 // conversion; see reference_models()).
 inline std::string reference_model(const std::string& file) { return reference_models() + "/" + file; }

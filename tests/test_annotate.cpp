@@ -169,6 +169,8 @@ GST_START_TEST(test_sigint_finishes_the_output) {
   fail_unless_equals_int(streams, 1);
   fail_unless(seconds >= 2.0 && seconds < 29.0, "%.2f s: the frames so far, not the whole 30.6 s", seconds);
   fail_unless(std::abs(seconds * 25.0 - frames) <= 3.0, "%.2f s at 25 fps but %d frames analysed", seconds, frames);
+  testutil::tried("facerec-annotate interrupted by SIGINT mid-run", 1,
+                  "a playable file under its final name with the frames so far; exit 130");
 }
 GST_END_TEST;
 
@@ -191,6 +193,8 @@ GST_START_TEST(test_sigkill_leaves_no_final_file) {
   fail_unless_equals_int(r.status, 0);
   fail_unless(fs::is_regular_file(out) && discover(out).second == 1);
   fail_unless(temporaries(tmp.path.string()).empty(), "the leftover was not replaced");
+  testutil::tried("facerec-annotate killed (SIGKILL) mid-run", 1,
+                  "no file under the final name; the next run replaces the leftover temporary");
 }
 GST_END_TEST;
 
@@ -213,6 +217,8 @@ GST_START_TEST(test_second_signal_aborts) {
   fail_unless(contains(c.err, "aborted by a second signal"), "%s", c.err.c_str());
   fail_if(fs::exists(out) || fs::exists(jsonl) || fs::exists(png), "an aborted run left an output");
   fail_unless(temporaries(tmp.path.string()).empty(), "an aborted run left its temporary files");
+  testutil::tried("facerec-annotate given a second signal while finishing", 1,
+                  "aborted: no output and no temporary left");
 }
 GST_END_TEST;
 

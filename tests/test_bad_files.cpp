@@ -108,6 +108,8 @@ GST_START_TEST(test_cache_not_a_file) {
   struct stat st {};
   fail_unless(::lstat(fifo.c_str(), &st) == 0 && S_ISFIFO(st.st_mode), "the FIFO was replaced");
   fail_unless(fs::is_directory(folder) && fs::is_empty(folder));
+  testutil::tried("embedding cache that is a FIFO, a device, a folder, 5 GiB; saved over a FIFO or a folder",
+                  std::size(cases) + 2, "refused naming the file (no hang, no 5 GiB read); nothing replaced");
 }
 GST_END_TEST;
 
@@ -168,6 +170,8 @@ GST_START_TEST(test_manifest_limits) {
   fail_unless_equals_int(bad, 0);
   // The built-in manifest still parses.
   fail_unless(!facerec::builtin_manifest().models().empty());
+  testutil::tried("manifest: 100,000-deep nesting, 2 MB, infinite/huge/fractional sizes and dims", std::size(cases),
+                  "an error naming the file and the limit; never a crash");
 }
 GST_END_TEST;
 
@@ -192,6 +196,7 @@ GST_START_TEST(test_crops_dir_is_file) {
   std::string content;
   std::getline(in, content);
   fail_unless_equals_string(content.c_str(), "a file");
+  testutil::tried("crops folder that is a file", 4, "one warning naming it; the file untouched");
 }
 GST_END_TEST;
 
@@ -235,6 +240,9 @@ GST_START_TEST(test_tool_inputs) {
   for (const char* skipped : {"empty.jpg", "eoi.jpg", "random.png", "empty.mp4", "random.mkv", "audio.mp4"})
     fail_unless(contains(out, d + "/" + skipped), "%s not reported", skipped);
   fail_unless(fs::is_regular_file(tmp / "m.model") && fs::is_regular_file(tmp / "m.model.svm"));
+  testutil::tried("tool inputs: a folder or FIFO as the video; empty, EOI-only, random, audio-only files in a "
+                  "dataset",
+                  8, "annotate: exit 1 'not a regular file'; train: each bad file listed, the model still made");
 }
 GST_END_TEST;
 

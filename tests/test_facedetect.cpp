@@ -762,6 +762,7 @@ GST_START_TEST(test_runtime_settings_no_reload) {
     g_print("%s: thresholds and limits changed 6 times with the model files deleted: no error\n",
             b.name);
     gst_object_unref(det);
+    gst_bus_set_flushing(bus, TRUE);  // its messages hold the bin that holds the bus
     gst_harness_teardown(h);
     gst_object_unref(bus);
   }
@@ -823,6 +824,7 @@ GST_START_TEST(test_model_swap_while_playing) {
   g_free(dbg);
   gst_message_unref(err);
   gst_object_unref(det);
+  gst_bus_set_flushing(bus, TRUE);  // its messages hold the bin that holds the bus
   gst_harness_teardown(h);
   gst_object_unref(bus);
 }

@@ -400,6 +400,8 @@ GST_START_TEST(test_svm_damaged) {
   fail_unless_equals_int(try_load(damaged, probes).kind, Outcome::kAccepted);
   write_pair(small_damaged, small_json, small_svm);
   fail_unless_equals_int(try_load(small_damaged, small_probes).kind, Outcome::kAccepted);
+  testutil::tried("damaged .svm: truncated, counts inconsistent or out of range, NaN/inf values, bad keys or labels",
+                  cases.size() + small_cases.size(), "an error naming the .svm every time; never a crash or a silent load");
 }
 GST_END_TEST;
 
@@ -484,6 +486,9 @@ GST_START_TEST(test_svm_mutations) {
   std::fflush(stdout);
   fail_unless_equals_int(bad, 0);
   fail_unless(errors > kMutations / 2, "most mutations damage the file: only %d errors", errors);
+  testutil::tried("randomly mutated .svm (a token replaced by one of 22 hostile tokens)", kMutations,
+                  std::to_string(errors) + " errors naming the file, " + std::to_string(accepted) +
+                      " still valid (loaded and classified), 0 crashes");
 }
 GST_END_TEST;
 
@@ -577,6 +582,9 @@ GST_START_TEST(test_json_damaged) {
   fail_unless_equals_int(failures, 0);
   write_pair(damaged, json, svm);
   fail_unless_equals_int(try_load(damaged, s3.samples).kind, Outcome::kAccepted);
+  testutil::tried("damaged model JSON: 100,000-deep nesting, NaN/inf/non-numeric threshold or embeddings, labels "
+                  "of the wrong type, ids out of range, empty file",
+                  cases.size(), "an error naming the file every time; never a crash or a model that misleads");
 }
 GST_END_TEST;
 
@@ -613,6 +621,8 @@ GST_START_TEST(test_renamed_pair) {
   fail_unless(contains(msg, copy + ".svm") && contains(msg, "rename/copy") && contains(msg, "copy.model.svm") &&
                   contains(msg, "facerec-train") && !contains(msg, "fetch-models"),
               "%s", msg.c_str());
+  testutil::tried("model pair renamed, copied elsewhere, JSON alone renamed, .svm missing", 4,
+                  "the first 3 load and classify the same; the last names both files and says rename/copy");
 }
 GST_END_TEST;
 
@@ -652,6 +662,8 @@ GST_START_TEST(test_save_targets) {
   fail_unless(fs::is_fifo(m + ".svm") && read_text(m) == before);
   fail_unless((entries() == std::vector<std::string>{"dir.model", "fifo.model", "m.model", "m.model.svm"}),
               "temporary files left behind");
+  testutil::tried("saving a model over a FIFO, a folder, a FIFO as the .svm (as /dev/full)", 3,
+                  "refused naming the file; nothing replaced, no temporary left");
 }
 GST_END_TEST;
 
@@ -780,6 +792,8 @@ GST_START_TEST(test_utf8_names) {
   fail_unless(contains(out, (ds / "Caf\\xE9").string()) && contains(out, "UTF-8") && contains(out, "rename"),
               "the message names the folder and the fix");
   fail_if(fs::exists(model), "no model is written");
+  testutil::tried("a person name / folder name that is not UTF-8 (train API, facerec-train)", 2,
+                  "an error naming it and the fix (rename); no model written");
 }
 GST_END_TEST;
 

@@ -124,6 +124,8 @@ GST_START_TEST(test_unsupported_format) {
                 "%s", e.message.c_str());
     fail_unless(contains(e.debug, "videoconvert"), "%s", e.debug.c_str());
   }
+  testutil::tried("a format an element cannot take, switched to mid-stream (GRAY8, GRAY16_LE, H.264, GLMemory)",
+                  std::size(cases), "an error from that element naming the format, the formats it takes, videoconvert");
 }
 GST_END_TEST;
 

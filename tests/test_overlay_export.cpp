@@ -965,6 +965,7 @@ GST_START_TEST(test_export_errors) {
       g_error_free(gerr);
       gst_message_unref(msg);
     }
+    gst_bus_set_flushing(bus, TRUE);  // its messages hold the bin that holds the bus
     gst_object_unref(bus);
     gst_harness_teardown(h);
     fail_unless(named, "no ERROR naming /dev/full");
