@@ -538,8 +538,13 @@ main (int argc, char **argv)
   for (guint i = 0; ok && i < G_N_ELEMENTS (outs); i++)
     ok = out_file_commit (&outs[i]);
   if (!ok) {
-    for (guint i = 0; i < G_N_ELEMENTS (outs); i++)
+    for (guint i = 0; i < G_N_ELEMENTS (outs); i++) {
       out_file_discard (&outs[i]);
+      out_file_clear (&outs[i]);
+    }
+    if (app.summary)
+      annotate_summary_free (app.summary);
+    g_hash_table_destroy (st.names);
     return app.interrupted ? 128 + app.interrupted : 1;
   }
   if (progress) {

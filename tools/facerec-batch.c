@@ -127,10 +127,8 @@ main (int argc, char **argv)
     status = slurm_run (&o, array_size, partition, no_wait, job, sbatch_args);
   else
     status = batch_run_local (&o, shard, file_list, argv[0]);
-  g_strfreev (sbatch_args);
-  return status;
 
-usage:
+usage:  /* and after a run */
   g_strfreev (sbatch_args);
   g_free (o.model);
   g_free (o.outdir);
