@@ -252,7 +252,8 @@ GST_START_TEST(test_progress_on_a_terminal) {
   TempDir tmp;
   int st = 0;
   const std::string tty = run_on_terminal({tool("facerec-annotate"), cap13(), "-o", tmp / "a.mp4", "-d", "3"}, &st);
-  g_print("on a terminal: %s\n", g_strescape(tty.c_str(), nullptr));
+  g_autofree gchar* escaped = g_strescape(tty.c_str(), nullptr);
+  g_print("on a terminal: %s\n", escaped);
   fail_unless(WIFEXITED(st) && WEXITSTATUS(st) == 0);
   const std::regex human("\rfacerec-annotate: +[0-9]+%  [0-9.]+ of 3\\.0 s, [0-9.]+ fps, ETA [0-9]+:[0-9]{2}\x1b\\[K");
   fail_unless(std::regex_search(tty, human), "no progress line with percent, fps and ETA");

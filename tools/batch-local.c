@@ -441,6 +441,7 @@ batch_run_local (const BatchOptions * o, const gchar * shard, const gchar * file
     batch_write_summary (o, b.jobs);
   g_ptr_array_unref (b.jobs);
   g_free (b.progress_path);
+  g_free ((gchar *) b.annotate);
   g_free (problem);
   if (b.stopping)
     return 128 + b.stopping;

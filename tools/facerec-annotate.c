@@ -331,8 +331,9 @@ print_summary (const App * app, const Stats * st, const gchar * model, OutFile *
 int
 main (int argc, char **argv)
 {
-  gchar *output = NULL, *model = NULL, *jsonl = NULL, *detector = NULL, *embedder = NULL;
-  gchar *summary_image = NULL, *summary_data = NULL;
+  /* g_autofree: freed on every return, usage errors included */
+  g_autofree gchar *output = NULL, *model = NULL, *jsonl = NULL, *detector = NULL, *embedder = NULL;
+  g_autofree gchar *summary_image = NULL, *summary_data = NULL;
   gdouble duration = 0;
   gboolean quiet = FALSE, progress = FALSE, direct = FALSE;
   GOptionEntry entries[] = {
@@ -380,13 +381,18 @@ main (int argc, char **argv)
       "Exit status: 0 done, 1 error, 2 usage error.\n");
   g_option_context_add_main_entries (ctx, entries, NULL);
   g_option_context_add_group (ctx, gst_init_get_option_group ());
-  if (!g_option_context_parse (ctx, &argc, &argv, &err))
-    return usage_error (err->message);
+  if (!g_option_context_parse (ctx, &argc, &argv, &err)) {
+    const int rc = usage_error (err->message);
+    g_error_free (err);
+    g_option_context_free (ctx);
+    return rc;
+  }
   g_option_context_free (ctx);
   if (argc < 2)
     return usage_error ("missing INPUT (the video or image to annotate)");
   if (argc > 2) {
-    gchar *m = g_strdup_printf ("unexpected argument '%s' (only one INPUT)", argv[2]);
+    g_autofree gchar *m = g_strdup_printf (  /* freed on return */
+        "unexpected argument '%s' (only one INPUT)", argv[2]);
     return usage_error (m);
   }
   if (!output)
@@ -532,8 +538,13 @@ main (int argc, char **argv)
   for (guint i = 0; ok && i < G_N_ELEMENTS (outs); i++)
     ok = out_file_commit (&outs[i]);
   if (!ok) {
-    for (guint i = 0; i < G_N_ELEMENTS (outs); i++)
+    for (guint i = 0; i < G_N_ELEMENTS (outs); i++) {
       out_file_discard (&outs[i]);
+      out_file_clear (&outs[i]);
+    }
+    if (app.summary)
+      annotate_summary_free (app.summary);
+    g_hash_table_destroy (st.names);
     return app.interrupted ? 128 + app.interrupted : 1;
   }
   if (progress) {
@@ -556,11 +567,6 @@ main (int argc, char **argv)
   g_hash_table_destroy (st.names);
   for (guint i = 0; i < G_N_ELEMENTS (outs); i++)
     out_file_clear (&outs[i]);
-  g_free (output);
-  g_free (model);
-  g_free (jsonl);
-  g_free (summary_image);
-  g_free (summary_data);
   if (app.interrupted) {
     if (!quiet)
       g_printerr ("facerec-annotate: stopped early by %s; the outputs hold what was processed\n",
