@@ -230,7 +230,9 @@ GST_START_TEST(test_tool_inputs) {
   std::ofstream(d + "/empty.mp4");
   std::ofstream(d + "/random.mkv", std::ios::binary) << junk;
   const auto [arc, aout] = testutil::run_command(
-      "gst-launch-1.0 -q audiotestsrc num-buffers=20 ! audioconvert ! avenc_aac ! mp4mux ! filesink location=" +
+      // Without the project's plugin: an ASan build's plugin cannot load into gst-launch.
+      "env -u GST_PLUGIN_PATH_1_0 GST_REGISTRY_1_0=" + testutil::quote(tmp / "gst-launch.registry") +
+      " gst-launch-1.0 -q audiotestsrc num-buffers=20 ! audioconvert ! avenc_aac ! mp4mux ! filesink location=" +
       testutil::quote(d + "/audio.mp4"));
   fail_unless(arc == 0, "cannot make an audio-only file: %s", aout.c_str());
   const auto [rc, out] = testutil::run_command("timeout 300 " + train + " " + testutil::quote(tmp / "ds") + " -o " +
