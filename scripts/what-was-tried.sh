@@ -77,9 +77,11 @@ def tsv(path):
 
 for r in tsv("fuzz/last-run.tsv"):
     mins = int(r["seconds"]) / 60
+    d = os.path.join(regressions, r["harness"])
+    fixed = len([f for f in os.listdir(d) if f.startswith("fuzz-")]) if os.path.isdir(d) else 0
     print(f"| libFuzzer on the {r['harness']} parser ({mins:g} min, {r['date']}) | {int(r['executions']):,} inputs "
-          f"| {r['findings']} findings; coverage {r['coverage']} edges, {r['features']} features, corpus "
-          f"{r['corpus']} | scripts/fuzz.sh |")
+          f"| {r['findings']} findings in this run ({fixed} found by earlier runs, fixed, kept in fuzz/regressions); "
+          f"coverage {r['coverage']} edges, {r['features']} features, corpus {r['corpus']} | scripts/fuzz.sh |")
 for r in tsv("tests/memcheck/last-run.tsv"):
     print(f"| {r['tool']} over {r['suites']} suites ({r['date']}) | {int(r['cases']):,} test cases | "
           f"{r['definite_leaks']} definite leaks, {r['invalid_accesses']} invalid reads/writes in the project's "

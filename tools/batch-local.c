@@ -332,6 +332,19 @@ task_marker (const BatchOptions * o, const gchar * run, gint task)
   return ok;
 }
 
+/* A run that ends before its jobs start: frees what it made, returns rc. */
+static gint
+run_abandoned (Batch * b, GPtrArray * names, gchar * problem, GError * err, gint rc)
+{
+  if (names)
+    g_ptr_array_unref (names);
+  g_free (problem);
+  g_clear_error (&err);
+  g_free ((gchar *) b->annotate);
+  g_free (b->progress_path);
+  return rc;
+}
+
 /* The local run, or (shard != NULL) one Slurm task's share of the list. */
 gint
 batch_run_local (const BatchOptions * o, const gchar * shard, const gchar * file_list,
@@ -369,12 +382,12 @@ batch_run_local (const BatchOptions * o, const gchar * shard, const gchar * file
         o->model, shard ? "; on a cluster it must be on a path every node sees" : "");
   if (problem && !shard) {
     fprintf (stderr, "facerec-batch: %s\n", problem);
-    return 1;
+    return run_abandoned (&b, NULL, problem, NULL, 1);
   }
   names = file_list ? file_list_read (file_list, &err) : batch_list_videos (o->indir, &err);
   if (!names) {
     fprintf (stderr, "facerec-batch: %s\n", err->message);
-    return 1;
+    return run_abandoned (&b, NULL, problem, err, 1);
   }
   if (!shard && !problem && g_mkdir_with_parents (o->outdir, 0755) != 0)
     problem = g_strdup_printf ("%s: cannot create the output folder", o->outdir);
@@ -382,12 +395,12 @@ batch_run_local (const BatchOptions * o, const gchar * shard, const gchar * file
     problem = g_strdup ("facerec-annotate not found next to facerec-batch or on PATH");
   if (problem && !shard) {
     fprintf (stderr, "facerec-batch: %s\n", problem);
-    return 1;
+    return run_abandoned (&b, names, problem, NULL, 1);
   }
   if (names->len == 0 && !shard) {
     fprintf (stderr, "facerec-batch: %s: no video files (%s)\n", o->indir,
         "mp4, webm, mkv, mov, avi");
-    return 1;
+    return run_abandoned (&b, names, problem, NULL, 1);
   }
 
   {
