@@ -16,7 +16,8 @@
 //       pipelines in one process on the same clip at once;
 //   (c) (b) with facedetect-dnn tracking=false: every face embedded on every frame.
 // Printed per run: frames/s, face-frames named (a name or an unknown decision), named right /
-// wrong on the labelled clips not used for enrolment, ratio to (a), peak RSS.
+// wrong on the labelled clips not used for enrolment, ratio to (a), peak RSS; then per set
+// the targets, each with its figure and "met" or "NOT MET".
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -315,7 +316,49 @@ int child(char** argv) {
   return 0;
 }
 
+// The targets for one set of clips, each printed with its measured figure and
+// "met" / "NOT MET": speed against (a) at own size, 60 fps at 1080p, RSS of one stream and of
+// each extra one, and recognition not traded for speed ((b) names at least the share of
+// labelled face-frames right that (c) does, and none wrong).
+void print_targets(bool hd, const std::pair<Counts, double>& a, const std::pair<Counts, double>& c,
+                   const std::map<int, std::pair<Counts, double>>& b) {
+  auto fps = [](const Counts& k) { return k.frames / std::max(1e-9, k.seconds); };
+  auto verdict = [](bool ok) { return ok ? "met" : "NOT MET"; };
+  std::printf("Targets:\n");
+  const auto one = b.find(1);
+  if (one == b.end()) {
+    std::printf("- no 1-stream (b) run (--streams without 1): speed and RSS targets not measured\n\n");
+    return;
+  }
+  const Counts& b1 = one->second.first;
+  if (!hd) {
+    const double ratio = fps(b1) / std::max(1e-9, fps(a.first));
+    std::printf("- (b) vs (a): %.2fx (at least 8x): %s\n", ratio, verdict(ratio >= 8.0));
+    std::printf("- face-frames named, (b) %ld vs (a) %ld (at least as many): %s\n", b1.named, a.first.named,
+                verdict(b1.named >= a.first.named));
+  } else {
+    std::printf("- (b) 1 stream at 1920x1080: %.1f fps (at least 60): %s\n", fps(b1), verdict(fps(b1) >= 60.0));
+  }
+  std::printf("- peak RSS of one stream: %.0f MB (at most 300): %s\n", one->second.second,
+              verdict(one->second.second <= 300.0));
+  for (const auto& [n, r] : b) {
+    if (n <= 1) continue;
+    const double per = (r.second - one->second.second) / (n - 1);
+    std::printf("- each extra stream, %d streams: +%.0f MB (at most +30): %s\n", n, per, verdict(per <= 30.0));
+  }
+  const Counts& k = c.first;
+  if (b1.labelled == 0) {
+    std::printf("- labelled face-frames: none in this set (video_labels.csv), not measured\n\n");
+    return;
+  }
+  const double share_b = b1.labelled ? static_cast<double>(b1.right) / b1.labelled : 0;
+  const double share_c = k.labelled ? static_cast<double>(k.right) / k.labelled : 0;
+  std::printf("- labelled face-frames named right, (b) %.1f %% vs (c) %.1f %% (at least (c)), wrong %ld (none): %s\n\n",
+              100 * share_b, 100 * share_c, b1.wrong, verdict(share_b >= share_c && b1.wrong == 0));
+}
+
 }  // namespace
+
 
 int main(int argc, char** argv) {
   gst_init(&argc, &argv);
@@ -424,10 +467,14 @@ int main(int argc, char** argv) {
       std::fflush(stdout);
       return fps;
     };
-    const double base = row("(a) seed loop", 1, measure(self, args("a", 1)), 0);
-    row("(c) no tracking", 1, measure(self, args("c", 1)), base);
-    for (int n : stream_counts) row("(b) default", n, measure(self, args("b", n)), base);
+    const auto a = measure(self, args("a", 1));
+    const double base = row("(a) seed loop", 1, a, 0);
+    const auto c = measure(self, args("c", 1));
+    row("(c) no tracking", 1, c, base);
+    std::map<int, std::pair<Counts, double>> b;
+    for (int n : stream_counts) row("(b) default", n, b[n] = measure(self, args("b", n)), base);
     std::printf("\n");
+    print_targets(set.name == "1920x1080 (upscaled)", a, c, b);
   }
   print_load("at the end");
   std::error_code ec;
