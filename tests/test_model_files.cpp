@@ -37,6 +37,7 @@
 
 #include "common.h"
 #include "train.h"
+#include "isolate.h"
 #include "facerec/classifier.h"
 #include "facerec/model_file.h"
 #include "facerec/operating_point.h"
@@ -84,58 +85,33 @@ struct Outcome {
 };
 
 Outcome try_load(const std::string& model, const std::vector<Embedding>& probes) {
-  int fds[2];
-  fail_unless(pipe(fds) == 0);
-  std::fflush(stdout);
-  std::fflush(stderr);
-  const pid_t pid = fork();
-  fail_unless(pid >= 0, "fork failed");
-  if (pid == 0) {
-    close(fds[0]);
-    std::string out;
+  const testutil::Isolated r = testutil::run_isolated([&]() -> std::string {
     try {
       const Classifier c = Classifier::load(model);
-      out = "A";
       for (const auto& e : probes) {
         const Match m = c.classify(e, c.default_threshold());
-        if (m.candidate_id < 0 || size_t(m.candidate_id) >= c.labels().size() || !(m.score >= 0.f && m.score <= 1.f)) {
-          out = "Oaccepted, but classify gave candidate " + std::to_string(m.candidate_id) + " score " +
-                std::to_string(m.score);
-          break;
-        }
+        if (m.candidate_id < 0 || size_t(m.candidate_id) >= c.labels().size() || !(m.score >= 0.f && m.score <= 1.f))
+          return "Oaccepted, but classify gave candidate " + std::to_string(m.candidate_id) + " score " +
+                 std::to_string(m.score);
       }
-    } catch (const Error& e) {
-      out = std::string("E") + e.what();
+      return "A";
+    } catch (const Error&) {
+      throw;  // comes back as kThrew
     } catch (const std::exception& e) {
-      out = std::string("Onot a facerec::Error: ") + e.what();
+      return std::string("Onot a facerec::Error: ") + e.what();
     }
-    ssize_t done = 0;
-    while (done < ssize_t(out.size())) {
-      const ssize_t n = write(fds[1], out.data() + done, out.size() - size_t(done));
-      if (n <= 0) break;
-      done += n;
-    }
-    _exit(0);
-  }
-  close(fds[1]);
-  std::string got;
-  char buf[4096];
-  ssize_t n;
-  while ((n = read(fds[0], buf, sizeof buf)) > 0) got.append(buf, size_t(n));
-  close(fds[0]);
-  int st = 0;
-  waitpid(pid, &st, 0);
+  });
   Outcome o;
-  if (WIFSIGNALED(st)) {
-    o.kind = Outcome::kCrashed;
-    o.text = "killed by signal " + std::to_string(WTERMSIG(st));
-  } else if (!got.empty() && got[0] == 'E') {
+  if (r.kind == testutil::Isolated::kThrew) {
     o.kind = Outcome::kError;
-    o.text = got.substr(1);
-  } else if (got == "A") {
+    o.text = r.text;
+  } else if (r.kind != testutil::Isolated::kReturned) {
+    o.kind = Outcome::kCrashed;  // a signal, or no answer in time
+    o.text = r.text;
+  } else if (r.text == "A") {
     o.kind = Outcome::kAccepted;
   } else {
-    o.text = got.empty() ? "child exited without a word" : got.substr(1);
+    o.text = r.text.substr(1);
   }
   return o;
 }
