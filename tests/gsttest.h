@@ -130,9 +130,10 @@ inline cv::Rect roi_rect(const GstVideoRegionOfInterestMeta* r) {
                   static_cast<int>(r->h));
 }
 
-// Runs the gst-launch style `desc` to PAUSED; expects the state change to fail with a
-// RESOURCE error whose message or debug text names `needle` (usually the file).
-inline void expect_start_error(const std::string& desc, const std::string& needle) {
+// Runs the gst-launch style `desc` to PAUSED, expects the state change to fail with an
+// ERROR message, and returns its text and debug string ("MESSAGE | DEBUG"); `domain`, if
+// given, receives the error's domain.
+inline std::string start_error_text(const std::string& desc, GQuark* domain = nullptr) {
   GError* err = nullptr;
   GstElement* pipe = gst_parse_launch(desc.c_str(), &err);
   fail_unless(pipe != nullptr, "parse: %s", err ? err->message : "?");
@@ -146,15 +147,24 @@ inline void expect_start_error(const std::string& desc, const std::string& needl
   gst_message_parse_error(msg, &gerr, &dbg);
   const std::string text = std::string(gerr->message) + " | " + (dbg ? dbg : "");
   g_print("  %s\n    -> %s\n", desc.c_str(), gerr->message);
-  fail_unless(text.find(needle) != std::string::npos, "error '%s' does not name '%s'", text.c_str(),
-              needle.c_str());
-  fail_unless(gerr->domain == GST_RESOURCE_ERROR, "not a RESOURCE error: %s", gerr->message);
+  if (domain) *domain = gerr->domain;
   g_error_free(gerr);
   g_free(dbg);
   gst_message_unref(msg);
   gst_element_set_state(pipe, GST_STATE_NULL);
   gst_object_unref(bus);
   gst_object_unref(pipe);
+  return text;
+}
+
+// Runs the gst-launch style `desc` to PAUSED; expects the state change to fail with a
+// RESOURCE error whose message or debug text names `needle` (usually the file).
+inline void expect_start_error(const std::string& desc, const std::string& needle) {
+  GQuark domain = 0;
+  const std::string text = start_error_text(desc, &domain);
+  fail_unless(text.find(needle) != std::string::npos, "error '%s' does not name '%s'", text.c_str(),
+              needle.c_str());
+  fail_unless(domain == GST_RESOURCE_ERROR, "not a RESOURCE error: %s", text.c_str());
 }
 
 }  // namespace testutil

@@ -70,20 +70,7 @@ std::string pop_text(GstBus* bus, GstMessageType type, GstClockTime timeout = 10
 }
 
 // The text of the start error of `desc` (state change to PAUSED fails).
-std::string start_error(const std::string& desc) {
-  GError* err = nullptr;
-  GstElement* pipe = gst_parse_launch(desc.c_str(), &err);
-  fail_unless(pipe != nullptr, "parse: %s", err ? err->message : "?");
-  g_clear_error(&err);
-  GstBus* bus = gst_element_get_bus(pipe);
-  fail_unless_equals_int(gst_element_set_state(pipe, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
-  const std::string t = pop_text(bus, GST_MESSAGE_ERROR);
-  gst_element_set_state(pipe, GST_STATE_NULL);
-  gst_object_unref(bus);
-  gst_object_unref(pipe);
-  g_print("  %s\n    -> %s\n", desc.c_str(), t.c_str());
-  return t;
-}
+std::string start_error(const std::string& desc) { return testutil::start_error_text(desc); }
 
 void copy_file(const std::string& from, const std::string& to) {
   fs::copy_file(from, to, fs::copy_options::overwrite_existing);
