@@ -64,9 +64,20 @@ bool robust_similarity(std::vector<cv::Point2f> from, std::vector<cv::Point2f> t
 
 FaceFlow::Pyramid FaceFlow::pyramid(const cv::Mat& gray) const {
   Pyramid p;
-  if (gray.empty() || gray.type() != CV_8UC1) return p;
-  cv::buildOpticalFlowPyramid(gray, p, cv::Size(config_.window, config_.window), config_.levels, true);
+  pyramid(gray, p);
   return p;
+}
+
+void FaceFlow::pyramid(const cv::Mat& gray, Pyramid& out) const {
+  if (gray.empty() || gray.type() != CV_8UC1) {
+    out.clear();
+    return;
+  }
+  // buildOpticalFlowPyramid keeps the levels of `out` whose size and type match. Level 0
+  // is always copied (tryReuseInputImage false): a level that pointed into the caller's
+  // image would be written over when `out` is reused for the next frame.
+  cv::buildOpticalFlowPyramid(gray, out, cv::Size(config_.window, config_.window), config_.levels, true,
+                              cv::BORDER_REFLECT_101, cv::BORDER_CONSTANT, false);
 }
 
 std::vector<std::optional<Face>> FaceFlow::follow(const cv::Mat& prev, const cv::Mat& cur,

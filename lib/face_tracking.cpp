@@ -1,6 +1,8 @@
 // Tracking carrier for the frame detector (see facerec/face_tracking.h).
 #include "facerec/face_tracking.h"
 
+#include <utility>
+
 #include <opencv2/imgproc.hpp>
 
 namespace facerec {
@@ -27,14 +29,17 @@ void TrackFaces::reset() {
   prev_pyr_.clear();
 }
 
-FaceFlow::Pyramid TrackFaces::make_pyramid(const cv::Mat& image) const {
-  if (!config_.use_flow || image.empty()) return {};
-  cv::Mat gray;
-  if (image.channels() == 1)
-    gray = image;
-  else
-    cv::cvtColor(image, gray, image.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
-  return flow_.pyramid(gray);
+void TrackFaces::make_pyramid(const cv::Mat& image) {
+  if (!config_.use_flow || image.empty()) {
+    spare_.clear();
+    return;
+  }
+  if (image.channels() == 1) {
+    flow_.pyramid(image, spare_);
+    return;
+  }
+  cv::cvtColor(image, gray_, image.channels() == 4 ? cv::COLOR_BGRA2GRAY : cv::COLOR_BGR2GRAY);
+  flow_.pyramid(gray_, spare_);
 }
 
 void TrackFaces::detected(std::vector<FrameFace>& faces, const cv::Mat& image, cv::Size frame, int64_t time) {
@@ -47,14 +52,16 @@ void TrackFaces::detected(std::vector<FrameFace>& faces, const cv::Mat& image, c
     faces[i].track = {t.id, t.first_time, t.last_time, static_cast<int>(tracker_.frame() - t.first_frame)};
   }
   scale_ = frame.width > 0 && !image.empty() ? static_cast<double>(image.cols) / frame.width : 1.0;
-  prev_pyr_ = make_pyramid(image);
+  make_pyramid(image);
+  std::swap(prev_pyr_, spare_);
 }
 
 std::vector<FrameFace> TrackFaces::between(const cv::Mat& image, cv::Size frame, int64_t time) {
   std::vector<Track> reported;
   for (const Track& t : tracker_.tracks())
     if (t.reported) reported.push_back(t);
-  FaceFlow::Pyramid cur = make_pyramid(image);
+  make_pyramid(image);
+  const FaceFlow::Pyramid& cur = spare_;
   if (!cur.empty() && !prev_pyr_.empty() && !reported.empty() && cur[0].size() == prev_pyr_[0].size()) {
     std::vector<Face> from;
     for (const Track& t : reported) from.push_back(t.face);
@@ -70,7 +77,7 @@ std::vector<FrameFace> TrackFaces::between(const cv::Mat& image, cv::Size frame,
   } else {
     guessed_ += reported.size();
   }
-  prev_pyr_ = std::move(cur);
+  std::swap(prev_pyr_, spare_);
   return to_frame_faces(tracker_.predict(time), frame);
 }
 

@@ -219,6 +219,37 @@ GST_START_TEST(test_flow_follows_a_moved_face) {
 }
 GST_END_TEST;
 
+// pyramid(gray, out) builds into the buffers of `out` when the size is unchanged (no
+// allocation per video frame) and gives the same levels as a fresh pyramid; level 0 is
+// a copy even of a region with a border around it (a reused level pointing into the
+// caller's image would be overwritten by the next frame's).
+GST_START_TEST(test_pyramid_reuses_its_buffers) {
+  facerec::FaceFlow flow;
+  cv::Mat big(400, 700, CV_8UC1), next(360, 640, CV_8UC1);
+  cv::randu(big, 0, 256);
+  cv::randu(next, 0, 256);
+  const cv::Mat first = big(cv::Rect(30, 20, 640, 360));
+  facerec::FaceFlow::Pyramid p;
+  flow.pyramid(first, p);
+  fail_unless(p.size() > 2);
+  std::vector<const uchar*> starts;
+  for (const cv::Mat& m : p) {
+    starts.push_back(m.datastart);
+    fail_unless(m.datastart < big.datastart || m.datastart >= big.dataend, "a level points into the input");
+  }
+  flow.pyramid(next, p);
+  const facerec::FaceFlow::Pyramid fresh = flow.pyramid(next);
+  fail_unless_equals_int(static_cast<int>(p.size()), static_cast<int>(fresh.size()));
+  for (size_t i = 0; i < p.size(); ++i) {
+    fail_unless(p[i].datastart == starts[i], "level %zu reallocated", i);
+    fail_unless(p[i].size() == fresh[i].size() && p[i].type() == fresh[i].type());
+    fail_unless(cv::norm(p[i], fresh[i], cv::NORM_INF) == 0, "level %zu differs from a fresh pyramid", i);
+  }
+  flow.pyramid(cv::Mat(), p);  // no image: no pyramid
+  fail_unless(p.empty());
+}
+GST_END_TEST;
+
 static Suite* tracker_suite() {
   Suite* s = suite_create("tracker");
   TCase* tc = tcase_create("general");
@@ -234,6 +265,7 @@ static Suite* tracker_suite() {
   TCase* flow = tcase_create("flow");
   suite_add_tcase(s, flow);
   tcase_add_test(flow, test_flow_follows_a_moved_face);
+  tcase_add_test(flow, test_pyramid_reuses_its_buffers);
   return s;
 }
 

@@ -48,6 +48,9 @@ class FaceFlow {
   // video builds each frame's pyramid once and uses it as `cur`, then as `prev`.
   using Pyramid = std::vector<cv::Mat>;
   Pyramid pyramid(const cv::Mat& gray) const;
+  // The same into `out`, reusing its buffers when the size is unchanged (a video's
+  // frames: no allocation per frame). `out` is cleared when `gray` is not CV_8UC1.
+  void pyramid(const cv::Mat& gray, Pyramid& out) const;
   std::vector<std::optional<Face>> follow(const Pyramid& prev, const Pyramid& cur,
                                           const std::vector<Face>& faces, double scale = 1.0) const;
 

@@ -38,13 +38,20 @@ class TrackFaces final : public FaceCarrier {
   uint64_t guessed() const { return guessed_; }
 
  private:
-  FaceFlow::Pyramid make_pyramid(const cv::Mat& image) const;
+  // Builds the pyramid of `image` into spare_ (empty when flow is off or no image).
+  void make_pyramid(const cv::Mat& image);
   std::vector<FrameFace> to_frame_faces(const std::vector<Track>& tracks, cv::Size frame) const;
 
   TrackFacesConfig config_;
   Tracker tracker_;
   FaceFlow flow_;
   FaceFlow::Pyramid prev_pyr_;  // the last frame's image pyramid (built once per frame)
+  // The current frame's pyramid, then (swapped) the buffers the next one is built in, and
+  // the grey image: reused from frame to frame instead of ~1.3 MB (640x360) allocated and
+  // freed per frame, which glibc keeps per streaming thread once its mmap threshold has
+  // risen (bench/README.md, facerec-pipeline-speed, "Peak RSS").
+  FaceFlow::Pyramid spare_;
+  cv::Mat gray_;
   double scale_ = 1.0;  // image pixels per frame pixel
   uint64_t followed_ = 0, guessed_ = 0;
 };
