@@ -87,7 +87,7 @@ std::string cache_context(const Detector& det, const Embedder& emb) {
   const EmbedderSpec& s = emb.spec();
   return "embedder=" + s.id + " " + std::filesystem::path(emb.path()).filename().string() +
          (s.swap_rb ? " RGB" : " BGR") + (s.flip_average ? " flip" : "") + "; detector=" + det.describe() +
-         "; landmarks=refined; pick=area*confidence";
+         "; landmarks=refined; pick=area*confidence*centre";
 }
 
 EmbeddingCache::EmbeddingCache(std::string path, std::string context)

@@ -37,7 +37,7 @@ struct CacheEntry {
 };
 
 // "embedder=<id> <file name> <RGB|BGR>[ flip]; detector=<describe()>; landmarks=refined;
-// pick=area*confidence" (the channel order and flip averaging are the embedder's
+// pick=area*confidence*centre" (the channel order and flip averaging are the embedder's
 // preprocessing; the last two name the landmark and face-pick rules: entries made under
 // other rules miss; describe() says when the landmark refinement is off)
 std::string cache_context(const Detector& det, const Embedder& emb);

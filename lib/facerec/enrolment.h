@@ -41,8 +41,11 @@ std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset(const
 
 // Picks the face to enrol in an image: the most prominent one, i.e. the largest
 // box area x detector confidence (a big but doubtful detection loses to a sure
-// face). Returns -1 if none.
-int pick_enrolment_face(const std::vector<Face>& faces);
+// face) x, when `image` (the image's size) is given, 1 - the distance of the box
+// centre from the image centre over half the image diagonal (1 in the middle, 0 in
+// a corner: a photo of someone is framed on them, a larger bystander at the edge
+// loses). Returns -1 if none.
+int pick_enrolment_face(const std::vector<Face>& faces, cv::Size image = cv::Size());
 
 // Detects, aligns and embeds every image. progress(i, n) is called per image.
 // Still images only, no cache (see the overload below).
