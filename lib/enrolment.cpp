@@ -134,9 +134,11 @@ CacheEntry analyse(const cv::Mat& img, Detector& det, Embedder& emb) {
     r.skip_reason = "no face found";
     return r;
   }
-  const cv::Rect2f& box = faces[size_t(pick)].box;
-  r.face_size = std::min(box.width, box.height);
-  std::vector<Embedding> e = emb.embed_faces(img, {faces[size_t(pick)]});
+  const Face& face = faces[size_t(pick)];
+  r.face_size = std::min(face.box.width, face.box.height);
+  const cv::Mat chip = emb.align(img, face);
+  r.quality = measure_quality(chip, face);
+  std::vector<Embedding> e = emb.embed({chip});
   if (e.size() != 1 || e[0].empty()) {
     r.skip_reason = "embedding failed";
     return r;
@@ -151,6 +153,7 @@ void apply_entry(EnrolledImage& im, const CacheEntry& e) {
   im.face_size = e.face_size;
   im.used = e.used;
   im.skip_reason = e.skip_reason;
+  im.quality = e.quality;
   im.embedding = e.used ? e.embedding : Embedding();
 }
 
@@ -223,10 +226,13 @@ std::vector<EnrolledImage> enrol_video(const std::string& path, int label_id, De
     out.push_back(std::move(im));
     return out;
   }
+  // Candidates every video_step frames, at most kVideoCandidates x video_max_frames of them
+  // (a wider step for a long video, so that they span all of it); pick_video_frames then
+  // keeps the best distinct ones.
   int step = std::max(1, opts.video_step);
   const double count = cap.get(cv::CAP_PROP_FRAME_COUNT);
-  if (opts.video_max_frames > 0 && count > 0 && count / step > opts.video_max_frames)
-    step = int(std::ceil(count / opts.video_max_frames));
+  const double most = double(opts.video_max_frames) * kVideoCandidates;
+  if (opts.video_max_frames > 0 && count > 0 && count / step > most) step = int(std::ceil(count / most));
   cv::Mat frame;
   for (int idx = 0;; ++idx) {
     bool ok = false;
@@ -267,6 +273,7 @@ std::vector<EnrolledImage> enrol_video(const std::string& path, int label_id, De
     video_quality(im, opts.video_min_face);
     out.push_back(std::move(im));
   }
+  pick_video_frames(out, opts.video_max_frames);
   if (out.empty()) {
     EnrolledImage im;
     im.path = path;
