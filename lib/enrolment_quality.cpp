@@ -119,30 +119,44 @@ std::vector<EnrolmentWarning> review_enrolment(const EnrolmentResult& res, const
 }
 
 void pick_video_frames(std::vector<EnrolledImage>& frames, int max_frames, const QualityLimits& lim) {
-  std::vector<size_t> order;
+  // Good frames first (no quality_problems), then the poor ones; within each, the first
+  // pick is the best by quality_score and every next one the frame farthest (cosine) from
+  // all frames kept so far: the kept frames cover the head poses and expressions of the
+  // video instead of piling up on one. A frame within lim.duplicate_distance of a kept
+  // one is never kept. Measured on ../shared/testdata/video (README "Train").
+  std::vector<size_t> cand[2];
   for (size_t i = 0; i < frames.size(); ++i)
-    if (frames[i].used) order.push_back(i);
-  std::vector<float> score(frames.size(), 0.f);
-  for (size_t i : order) score[i] = quality_score(frames[i].quality, lim);
-  std::stable_sort(order.begin(), order.end(), [&score](size_t a, size_t b) { return score[a] > score[b]; });
+    if (frames[i].used) cand[quality_problems(frames[i].quality, lim).empty() ? 0 : 1].push_back(i);
   std::vector<size_t> kept;
-  for (size_t i : order) {
-    EnrolledImage& f = frames[i];
-    const bool full = max_frames > 0 && kept.size() >= size_t(max_frames);
-    bool dup = false;
-    for (size_t k : kept)
-      if (cosine_distance(f.embedding, frames[k].embedding) < lim.duplicate_distance) {
-        dup = true;
-        break;
+  std::vector<float> nearest(frames.size(), 2.f);  // cosine distance to the nearest kept frame
+  std::vector<bool> taken(frames.size(), false);
+  auto full = [&] { return max_frames > 0 && kept.size() >= size_t(max_frames); };
+  for (const auto& group : cand) {
+    while (!full()) {
+      size_t best = frames.size();
+      float best_key = -1.f;
+      for (size_t i : group) {
+        if (taken[i]) continue;
+        const float key = kept.empty() ? quality_score(frames[i].quality, lim) : nearest[i];
+        if (key > best_key) best_key = key, best = i;
       }
-    if (!full && !dup) {
-      kept.push_back(i);
-      continue;
+      if (best == frames.size() || (!kept.empty() && best_key < lim.duplicate_distance)) break;
+      taken[best] = true;
+      kept.push_back(best);
+      for (const auto& g : cand)
+        for (size_t i : g)
+          if (!taken[i]) nearest[i] = std::min(nearest[i], cosine_distance(frames[i].embedding, frames[best].embedding));
     }
-    f.used = false;
-    f.embedding.clear();
-    f.skip_reason = dup ? "near-duplicate of an enrolled frame" : "not among the video's best frames";
   }
+  for (const auto& group : cand)
+    for (size_t i : group) {
+      if (taken[i]) continue;
+      EnrolledImage& f = frames[i];
+      f.used = false;
+      f.embedding.clear();
+      f.skip_reason = nearest[i] < lim.duplicate_distance ? "near-duplicate of an enrolled frame"
+                                                          : "not among the video's best frames";
+    }
 }
 
 }  // namespace facerec
