@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
         cv::Mat img = cv::imread(imgs[round], cv::IMREAD_COLOR);
         if (img.empty()) continue;
         const auto found = det->detect(img);
-        const int k = facerec::pick_enrolment_face(found);
+        const int k = facerec::pick_enrolment_face(found, img.size());
         if (k >= 0) samples.push_back({img, found[size_t(k)]});
       }
     if (samples.size() < 8) throw facerec::Error(faces_dir, "fewer than 8 faces found");

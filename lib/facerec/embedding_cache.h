@@ -7,7 +7,9 @@
 //       and the detector description (see cache_context()). A file that changed
 //       size or mtime, or a different detector / embedder, is a miss.
 // Value: faces found, size of the enrolled face (shorter side, pixels), whether an
-//        embedding was made (and why not), the embedding of that face.
+//        embedding was made (and why not), the embedding of that face, its quality
+//        (enrolment_quality.h; since version 2: a version 1 file is ignored with a
+//        warning that says so, and rebuilt).
 //
 // File format (binary, little-endian host order, versioned):
 //   "FRECEMBC" magic, u32 version, u64 entry count, entries, u64 FNV-1a checksum
@@ -21,6 +23,7 @@
 #include <string>
 #include <tuple>
 
+#include "facerec/enrolment_quality.h"
 #include "facerec/types.h"
 
 namespace facerec {
@@ -34,10 +37,11 @@ struct CacheEntry {
   bool used = false;        // an embedding was made
   std::string skip_reason;  // when !used
   Embedding embedding;
+  FaceQuality quality;      // of the enrolled face (measured when a face was found)
 };
 
 // "embedder=<id> <file name> <RGB|BGR>[ flip]; detector=<describe()>; landmarks=refined;
-// pick=area*confidence" (the channel order and flip averaging are the embedder's
+// pick=area*confidence*centre" (the channel order and flip averaging are the embedder's
 // preprocessing; the last two name the landmark and face-pick rules: entries made under
 // other rules miss; describe() says when the landmark refinement is off)
 std::string cache_context(const Detector& det, const Embedder& emb);
