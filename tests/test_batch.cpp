@@ -206,11 +206,13 @@ GST_START_TEST(test_batch_timeout) {
   write_audio_only(in + "/b-voice.mp4");
   std::ofstream(in + "/c-garbage.mp4") << "this is not a video\n";
   // --timeout must cut the long file yet leave the two short ones the time to start and fail on
-  // their own: the ASan setup (CK_TIMEOUT_MULTIPLIER=4) runs everything several times slower,
-  // and there, on a loaded machine, the audio-only file hit a 3 s timeout before it was refused.
+  // their own. The ASan setup (CK_TIMEOUT_MULTIPLIER=4) starts every process far slower: there,
+  // at load ~15, the audio-only file alone was refused after 29 s and a-long.mp4 took 154 s, so
+  // it gets 60 s (3 s and 12 s failed the test: the audio-only file timed out).
   const char* mult_env = g_getenv("CK_TIMEOUT_MULTIPLIER");
   const int mult = std::max(1, mult_env ? std::atoi(mult_env) : 1);
-  const std::string timeout_s = std::to_string(3 * mult), timed_out = "timed out after " + timeout_s + " s";
+  const std::string timeout_s = std::to_string(mult == 1 ? 3 : 15 * mult),
+                    timed_out = "timed out after " + timeout_s + " s";
   Run r = run({"timeout", std::to_string(120 * mult), tool("facerec-batch"), in, "-m", train_small(tmp), "-o", out,
                "--timeout", timeout_s});
   fail_if(r.status == 124, "facerec-batch hung");
