@@ -8,14 +8,19 @@
 #
 #   bash scripts/soak.sh [--duration 3600] [--restart-every 180] [--first-kill SEC] [--down 3] [--sample 10]
 #                        [--signal KILL] [--model MODEL] [--video FILE] [--out out/soak]
-#                        [--max-gap 25] [--max-rss-growth-mb 20] [--name NAME]
+#                        [--max-gap 25] [--max-rss-growth-mb 20] [--name NAME] [--pause-client AT:FOR]
 #
 # Per connection it reconciles the frames the server sent (its --counts file, exact even
 # after SIGKILL) with the frames the client analysed (its "connection N:" lines):
 #   the clip played to its end  -> analysed must equal sent;
 #   the server was killed       -> sent - analysed (the frames in flight at the kill: in the
 #                                  server's queue and socket, or half received) <= --max-gap;
-#   the client was stopped      -> (the last one) the frames inside the client at its stop, <= --max-gap.
+#   the client was stopped      -> (the last one) the frames sent but not yet analysed at its stop:
+#                                  reported, not judged (a client on a loaded machine runs behind
+#                                  real time with seconds of the stream in its socket: 327 frames
+#                                  at load 21).
+# --pause-client AT:FOR stops the client (SIGSTOP) AT seconds after its start for FOR seconds,
+# once: a client that reads late (a starved CPU) must still analyse every frame of a clip end.
 # It samples the client's RSS (/proc/PID/status) and the load average every --sample seconds,
 # and checks: the client never died, reconnected after every restart, never stalled or
 # errored, wrote one JSONL line per analysed frame, and its RSS at the ends of connections (the
@@ -34,7 +39,7 @@ if [ -n "${FACEREC_BUILD_ROOT:-}" ]; then build=$FACEREC_BUILD_ROOT; else build=
 testdata=${FACEREC_TESTDATA:-$root/../shared/testdata}
 
 duration=3600 restart_every=180 first_kill= down=3 sample=10 signal=KILL model= video= out=$root/out/soak
-max_gap=25 max_rss_growth_mb=20 name=
+max_gap=25 max_rss_growth_mb=20 name= pause_client=
 while [ $# -gt 0 ]; do
   case $1 in
     --duration) duration=$2 ;;
@@ -49,6 +54,7 @@ while [ $# -gt 0 ]; do
     --max-gap) max_gap=$2 ;;
     --max-rss-growth-mb) max_rss_growth_mb=$2 ;;
     --name) name=$2 ;;
+    --pause-client) pause_client=$2 ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "soak.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -59,6 +65,11 @@ first_kill=${first_kill:-$restart_every}
 for v in duration restart_every first_kill down sample max_gap max_rss_growth_mb; do
   [[ ${!v} =~ ^[0-9]+$ ]] || { echo "soak.sh: --${v//_/-} must be a whole number" >&2; exit 2; }
 done
+pause_at= pause_for=
+if [ -n "$pause_client" ]; then
+  [[ $pause_client =~ ^([0-9]+):([0-9]+)$ ]] || { echo "soak.sh: --pause-client must be AT:FOR (seconds)" >&2; exit 2; }
+  pause_at=${BASH_REMATCH[1]} pause_for=${BASH_REMATCH[2]}
+fi
 [ "$sample" -ge 1 ] && [ "$restart_every" -ge 1 ] || { echo "soak.sh: --sample and --restart-every must be >= 1" >&2; exit 2; }
 video=${video:-$testdata/video/cap13_edit2.mp4}
 server_bin=$build/examples/rtsp-server client_bin=$build/examples/rtsp-reconnect
@@ -131,6 +142,11 @@ while [ $((SECONDS - t0)) -lt "$duration" ]; do
     printf '%s\t%s\t%s\t%s\n' "$(now)" "$el" "${rss:-0}" "$(cut -d' ' -f1 /proc/loadavg)" >> "$out/rss.tsv"
     next_sample=$((next_sample + sample))
   fi
+  if [ -n "$pause_at" ] && [ "$el" -ge "$pause_at" ]; then
+    kill -STOP "$client"; printf '%s\tpause\t%s\n' "$gen" "$(now)" >> "$out/events.tsv"
+    echo "soak: ${el} s: client stopped (SIGSTOP) for ${pause_for} s"
+    sleep "$pause_for"; kill -CONT "$client"; pause_at=
+  fi
   # no kill so late that the client has no time to reconnect to the next server (~15 s)
   if [ "$el" -ge "$next_kill" ] && [ $((next_kill + down + 15)) -lt "$duration" ]; then
     kill "-$signal" "$server"; wait "$server" 2>/dev/null || true
@@ -199,6 +215,7 @@ awk -v max_gap="$max_gap" -v max_growth_kb=$((max_rss_growth_mb * 1024)) -v gens
       chow[i] = how
       v = "ok"
       if (cfr[i] + 0 > sfr[j] + 0) v = "FAIL: more analysed than sent"
+      else if (i == nc && cend[i] == "stop") v = gap > 0 ? "ok: " gap " not yet analysed at the client stop" : "ok"
       else if (how == "end of clip" && gap != 0) v = "FAIL: " gap " frame(s) lost"
       else if (gap > max_gap) v = "FAIL: " gap " frames lost (> --max-gap " max_gap ")"
       else if (cend[i] != "eos" && cend[i] != "error" && !(cend[i] == "stop" && i == nc)) v = "FAIL: client ended by " cend[i]

@@ -267,8 +267,15 @@ GST_START_TEST(test_progress_on_a_terminal) {
       run_on_terminal({tool("facerec-annotate"), cap13(), "-o", tmp / "c.mp4", "-d", "3", "--progress"}, &st);
   fail_unless(WIFEXITED(st) && WEXITSTATUS(st) == 0);
   fail_if(contains(machine, "ETA"), "human progress mixed into --progress");
+  // stderr shares the terminal: a GStreamer ERROR log line (libav's "co located POCs
+  // unavailable", seen once) can fall between the progress lines; facerec-batch reads only
+  // the lines it knows, so compare those.
+  std::string known;
+  std::istringstream in(machine);
+  for (std::string l; std::getline(in, l);)
+    if (l.rfind("length ", 0) == 0 || l.rfind("progress ", 0) == 0 || l.rfind("stats ", 0) == 0) known += l + "\n";
   const std::regex lines("length 3\\.000\r?\n(progress 0\\.[0-9]{3}\r?\n)*progress 1\\.000\r?\nstats [0-9]+ ");
-  fail_unless(std::regex_search(machine, lines), "--progress format changed:\n%s", machine.c_str());
+  fail_unless(std::regex_search(known, lines), "--progress format changed:\n%s", machine.c_str());
 }
 GST_END_TEST;
 

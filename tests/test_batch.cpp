@@ -1,5 +1,7 @@
 // facerec-batch end to end: enrol a person from a video with facerec-train, then
 // annotate a folder of clips (one of them garbage) in parallel; resume and --force.
+#include <algorithm>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -203,19 +205,27 @@ GST_START_TEST(test_batch_timeout) {
   fs::create_symlink(testutil::testdata("video/cap13_edit2.mp4"), in + "/a-long.mp4");  // ~1 min of video
   write_audio_only(in + "/b-voice.mp4");
   std::ofstream(in + "/c-garbage.mp4") << "this is not a video\n";
-  Run r = run({"timeout", "120", tool("facerec-batch"), in, "-m", train_small(tmp), "-o", out, "--timeout", "3"});
+  // --timeout must cut the long file yet leave the two short ones the time to start and fail on
+  // their own. The ASan setup (CK_TIMEOUT_MULTIPLIER=4) starts every process far slower: there,
+  // at load ~15, the audio-only file alone was refused after 29 s and a-long.mp4 took 154 s, so
+  // it gets 60 s (3 s and 12 s failed the test: the audio-only file timed out).
+  const char* mult_env = g_getenv("CK_TIMEOUT_MULTIPLIER");
+  const int mult = std::max(1, mult_env ? std::atoi(mult_env) : 1);
+  const std::string timeout_s = std::to_string(mult == 1 ? 3 : 15 * mult),
+                    timed_out = "timed out after " + timeout_s + " s";
+  Run r = run({"timeout", std::to_string(120 * mult), tool("facerec-batch"), in, "-m", train_small(tmp), "-o", out,
+               "--timeout", timeout_s});
   fail_if(r.status == 124, "facerec-batch hung");
   fail_unless_equals_int(r.status, 1);
   const std::string a = row(r.out, "a-long.mp4"), b = row(r.out, "b-voice.mp4"), c = row(r.out, "c-garbage.mp4");
-  fail_unless(a.find("FAILED") != std::string::npos && a.find("timed out after 3 s") != std::string::npos, "%s",
-              a.c_str());
+  fail_unless(a.find("FAILED") != std::string::npos && a.find(timed_out) != std::string::npos, "%s", a.c_str());
   fail_unless(b.find("FAILED") != std::string::npos && b.find("no video stream") != std::string::npos, "%s",
               b.c_str());
   fail_unless(c.find("FAILED") != std::string::npos && c.find("Could not determine type") != std::string::npos, "%s",
               c.c_str());
   for (const auto& e : fs::directory_iterator(out))
     fail_unless(e.path().filename() == ".facerec-batch", "left over: %s", e.path().c_str());
-  fail_unless(slurp(out + "/.facerec-batch/a-long.mp4.status").find("timed out after 3 s") != std::string::npos);
+  fail_unless(slurp(out + "/.facerec-batch/a-long.mp4.status").find(timed_out) != std::string::npos);
   testutil::tried("facerec-batch over a file longer than --timeout, an audio-only file, garbage", 3,
                   "each FAILED with its reason, the batch goes on, no temporary left");
 }

