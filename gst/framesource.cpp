@@ -44,22 +44,20 @@ cv::Mat frame_region_bgr(const GstVideoFrame* frame, const cv::Rect& rect) {
 
 cv::Mat frame_to_gray_scaled(const GstVideoFrame* frame, cv::Size size, ScaleScratch& scratch) {
   switch (GST_VIDEO_FRAME_FORMAT(frame)) {
-    case GST_VIDEO_FORMAT_I420:
+    case GST_VIDEO_FORMAT_I420:  // has_luma_plane()
     case GST_VIDEO_FORMAT_NV12:
     case GST_VIDEO_FORMAT_GRAY8: {
       const cv::Mat y = wrap_plane(frame, 0, CV_8UC1, GST_VIDEO_FRAME_WIDTH(frame), GST_VIDEO_FRAME_HEIGHT(frame));
       if (y.empty()) return {};
-      if (y.size() == size) return y.clone();
-      cv::Mat out;
-      cv::resize(y, out, size, 0, 0, cv::INTER_AREA);
-      return out;
+      if (y.size() == size) return y;  // the luma plane itself: no copy, no conversion
+      cv::resize(y, scratch.gray, size, 0, 0, cv::INTER_AREA);
+      return scratch.gray;
     }
     default: {
       const cv::Mat bgr = frame_to_bgr_scaled(frame, size, scratch);
       if (bgr.empty()) return {};
-      cv::Mat out;
-      cv::cvtColor(bgr, out, cv::COLOR_BGR2GRAY);
-      return out;
+      cv::cvtColor(bgr, scratch.gray, cv::COLOR_BGR2GRAY);
+      return scratch.gray;
     }
   }
 }

@@ -15,8 +15,15 @@ namespace gstfacerec {
 cv::Mat frame_region_bgr(const GstVideoFrame* frame, const cv::Rect& rect);
 
 // 8-bit gray of the frame scaled to `size`: the luma plane itself for I420, NV12
-// and GRAY8 (no colour conversion), else from frame_to_bgr_scaled().
+// and GRAY8 (no colour conversion; at the frame's size a view of the mapped plane, valid
+// while the frame is mapped), else from frame_to_bgr_scaled(). May point into `scratch`
+// (valid until the next call).
 cv::Mat frame_to_gray_scaled(const GstVideoFrame* frame, cv::Size size, ScaleScratch& scratch);
+
+// TRUE for the formats whose first plane is the gray image (I420, NV12, GRAY8).
+inline bool has_luma_plane(GstVideoFormat fmt) {
+  return fmt == GST_VIDEO_FORMAT_I420 || fmt == GST_VIDEO_FORMAT_NV12 || fmt == GST_VIDEO_FORMAT_GRAY8;
+}
 
 class VideoFrameSource final : public facerec::FrameSource {
  public:

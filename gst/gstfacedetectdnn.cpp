@@ -29,6 +29,7 @@
 #include "facerec/face_tracking.h"
 #include "facerec/frame_detector.h"
 #include "events.h"
+#include "framesource.h"
 #include "videoframe.h"
 
 GST_DEBUG_CATEGORY_STATIC(gst_face_detect_dnn_debug);
@@ -326,18 +327,24 @@ static GstFlowReturn analyze(GstFaceRecAnalyzer* analyzer, GstVideoFrame* frame)
   }
 
   const cv::Size size(GST_VIDEO_FRAME_WIDTH(frame), GST_VIDEO_FRAME_HEIGHT(frame));
-  cv::Mat image;
-  if (fd->needs_image(size)) {
+  // BGR only where the detector runs; the tracker's flow gets gray, which for I420 / NV12 is
+  // the luma plane (at the frame's size: no copy at all) instead of a full colour
+  // conversion on every frame in between (bench/README.md, "Where the time goes").
+  cv::Mat image, gray;
+  const bool yuv = gstfacerec::has_luma_plane(GST_VIDEO_FRAME_FORMAT(frame));
+  if (fd->due(size) || (fd->needs_gray() && !yuv)) {
     image = gstfacerec::frame_to_bgr_scaled(frame, fd->processing_size(size), p->scratch);
     if (image.empty()) {
       GST_LOG_OBJECT(self, "frame %dx%d not analysed", size.width, size.height);
       return GST_FLOW_OK;
     }
   }
+  if (fd->needs_gray() && yuv)
+    gray = gstfacerec::frame_to_gray_scaled(frame, fd->processing_size(size), p->scratch);
   facerec::FrameFaces result;
   try {
     const GstClockTime pts = GST_BUFFER_PTS(frame->buffer);
-    result = fd->process(image, size, GST_CLOCK_TIME_IS_VALID(pts) ? static_cast<int64_t>(pts) : -1);
+    result = fd->process(image, size, GST_CLOCK_TIME_IS_VALID(pts) ? static_cast<int64_t>(pts) : -1, gray);
   } catch (const std::exception& e) {
     // Odd input (e.g. a 1x1 frame) must not stop the stream: a run that found nothing.
     GST_WARNING_OBJECT(self, "detection failed on a %dx%d frame (%dx%d processed): %s",

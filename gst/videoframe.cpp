@@ -64,7 +64,7 @@ cv::Mat wrap_plane(const GstVideoFrame* frame, guint plane, int cv_type, int col
   return cv::Mat(rows, cols, cv_type, data, static_cast<size_t>(stride));
 }
 
-cv::Mat frame_to_bgr(const GstVideoFrame* frame) {
+cv::Mat frame_to_bgr(const GstVideoFrame* frame, ScaleScratch* scratch) {
   const GstVideoFormat fmt = GST_VIDEO_FRAME_FORMAT(frame);
   const int w = GST_VIDEO_FRAME_WIDTH(frame);
   const int h = GST_VIDEO_FRAME_HEIGHT(frame);
@@ -126,7 +126,10 @@ cv::Mat frame_to_bgr(const GstVideoFrame* frame) {
       const int cw = GST_VIDEO_FRAME_COMP_WIDTH(frame, 1);
       const int ch = GST_VIDEO_FRAME_COMP_HEIGHT(frame, 1);
       if (cw <= 0 || ch <= 0) return {};
-      cv::Mat yuv(h2 * 3 / 2, w2, CV_8UC1);
+      cv::Mat local_yuv;
+      cv::Mat& yuv = scratch ? scratch->small : local_yuv;
+      yuv.create(h2 * 3 / 2, w2, CV_8UC1);
+      if (scratch) bgr = scratch->bgr;  // cvtColor writes into it when the size is the same
       cv::Mat y_dst = yuv.rowRange(0, h2);
       cv::Mat y_src = wrap_plane(frame, 0, CV_8UC1, w, h);
       if (y_src.empty()) return {};
@@ -147,6 +150,10 @@ cv::Mat frame_to_bgr(const GstVideoFrame* frame) {
         cv::Mat c_dst(h2 / 2, w2 / 2, CV_8UC2, yuv.ptr<guint8>(h2));
         copy_plane_padded(c_src.data, static_cast<int>(c_src.step), cw * 2, ch, 2, c_dst);
         cv::cvtColor(yuv, bgr, cv::COLOR_YUV2BGR_NV12);
+      }
+      if (scratch) {
+        scratch->bgr = bgr;
+        return (w2 == w && h2 == h) ? bgr : bgr(cv::Rect(0, 0, w, h));
       }
       return (w2 == w && h2 == h) ? bgr : bgr(cv::Rect(0, 0, w, h)).clone();
     }
@@ -256,7 +263,7 @@ cv::Mat scaled_yuy2(const GstVideoFrame* frame, cv::Size size, ScaleScratch& s) 
 cv::Mat frame_to_bgr_scaled(const GstVideoFrame* frame, cv::Size size, ScaleScratch& scratch) {
   const int w = GST_VIDEO_FRAME_WIDTH(frame), h = GST_VIDEO_FRAME_HEIGHT(frame);
   if (w <= 0 || h <= 0 || size.width <= 0 || size.height <= 0) return {};
-  if (size.width >= w && size.height >= h) return frame_to_bgr(frame);
+  if (size.width >= w && size.height >= h) return frame_to_bgr(frame, &scratch);
   switch (GST_VIDEO_FRAME_FORMAT(frame)) {
     case GST_VIDEO_FORMAT_GRAY8: {
       const cv::Mat src = wrap_plane(frame, 0, CV_8UC1, w, h);

@@ -22,18 +22,22 @@ bool is_analysis_format(GstVideoFormat fmt);
 // smaller than asked for.
 cv::Mat wrap_plane(const GstVideoFrame* frame, guint plane, int cv_type, int cols, int rows);
 
-// The frame as an 8-bit BGR image: a zero-copy view for BGR, a conversion
-// otherwise. Never reads outside the mapped planes; handles odd sizes.
-// Returns an empty Mat for unsupported formats or empty frames.
-cv::Mat frame_to_bgr(const GstVideoFrame* frame);
-
 // Buffers frame_to_bgr_scaled() reuses from one frame to the next (one per stream).
 struct ScaleScratch {
   cv::Mat small;  // planes or packed pixels at the small size
   cv::Mat chroma;
   cv::Mat luma, luma_small;  // YUY2
   cv::Mat bgr;
+  cv::Mat gray;  // frame_to_gray_scaled()
 };
+
+// The frame as an 8-bit BGR image: a zero-copy view for BGR, a conversion
+// otherwise. Never reads outside the mapped planes; handles odd sizes.
+// Returns an empty Mat for unsupported formats or empty frames. With `scratch`, I420 and
+// NV12 are converted in its buffers (the result points into it, valid until the next
+// call): a 640x360 frame is 1 MB of fresh pages per frame otherwise, which cost more
+// than the conversion on this project's VM (bench/README.md, "Where the time goes").
+cv::Mat frame_to_bgr(const GstVideoFrame* frame, ScaleScratch* scratch = nullptr);
 
 // The frame scaled down to `size` (INTER_AREA), as 8-bit BGR. No full-size copy or colour
 // conversion is made: packed RGB and GRAY8 are resized straight from the mapped memory,

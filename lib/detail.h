@@ -30,6 +30,15 @@ std::vector<Face> finish_faces(std::vector<Face> faces, const cv::Size& img,
 // detector.cpp: the input as 8-bit, 3-channel BGR (gray and BGRA are converted).
 cv::Mat to_bgr8(const cv::Mat& img);
 
+// detector.cpp: what cv::dnn::blobFromImage(bgr, scale, size, mean, swap_rb, false, CV_32F)
+// gives (a 1x3xHxW float blob; plane k = (channel k, or 2-k with swap_rb, - mean[k]) * scale),
+// in one pass and into buffers kept by the caller: `resized` (8-bit, `size`) and `blob`.
+// blobFromImage allocates a float copy of the image and walks it three times per call; on
+// this project's 2-core VM the fresh pages alone cost more than the pass (bench/README.md,
+// "Where the time goes"). `bgr`: 8-bit, 3 channels.
+void blob_from_bgr(const cv::Mat& bgr, cv::Size size, double scale, const cv::Scalar& mean, bool swap_rb,
+                   cv::Mat& resized, cv::Mat& blob);
+
 // The part every backend shares: its configuration, changed at run time by the setters
 // (no network is reloaded; detect() reads cfg_ on every call).
 class DetectorBase : public Detector {

@@ -181,6 +181,39 @@ cv::Mat to_bgr8(const cv::Mat& img) {
   return out;
 }
 
+void blob_from_bgr(const cv::Mat& bgr, cv::Size size, double scale, const cv::Scalar& mean, bool swap_rb,
+                   cv::Mat& resized, cv::Mat& blob) {
+  CV_Assert(bgr.type() == CV_8UC3 && size.width > 0 && size.height > 0);
+  const cv::Mat* src = &bgr;
+  if (bgr.size() != size) {
+    cv::resize(bgr, resized, size, 0, 0, cv::INTER_LINEAR);  // blobFromImage's interpolation
+    src = &resized;
+  }
+  const int sz[] = {1, 3, size.height, size.width};
+  blob.create(4, sz, CV_32F);  // no allocation when the size stays
+  const size_t plane = static_cast<size_t>(size.width) * size.height;
+  float* out[3];
+  float off[3];
+  const float k = static_cast<float>(scale);
+  for (int c = 0; c < 3; ++c) {  // out plane c reads image channel `from`
+    const int from = swap_rb ? 2 - c : c;
+    out[from] = blob.ptr<float>() + plane * c;
+    off[from] = static_cast<float>(mean[c]);
+  }
+  for (int y = 0; y < size.height; ++y) {
+    const uchar* p = src->ptr<uchar>(y);
+    const size_t row = static_cast<size_t>(y) * size.width;
+    float* o0 = out[0] + row;
+    float* o1 = out[1] + row;
+    float* o2 = out[2] + row;
+    for (int x = 0; x < size.width; ++x, p += 3) {
+      o0[x] = (p[0] - off[0]) * k;
+      o1[x] = (p[1] - off[1]) * k;
+      o2[x] = (p[2] - off[2]) * k;
+    }
+  }
+}
+
 }  // namespace detail
 
 }  // namespace facerec

@@ -28,8 +28,8 @@ class UltraFaceDetector final : public detail::DetectorBase {
     if (input.empty()) return faces;
     cv::Mat bgr = detail::to_bgr8(input);
     const float W = static_cast<float>(bgr.cols), H = static_cast<float>(bgr.rows);
-    const std::vector<cv::Mat> outs = run(cv::dnn::blobFromImage(
-        bgr, 1.0 / 128.0, kInput, cv::Scalar(127, 127, 127), true, false, CV_32F));
+    detail::blob_from_bgr(bgr, kInput, 1.0 / 128.0, cv::Scalar(127, 127, 127), true, resized_, blob_);
+    const std::vector<cv::Mat> outs = run(blob_);
     const int n = outs[0].size[1];
     const float* sc = outs[0].ptr<float>();
     const float* bx = outs[1].ptr<float>();
@@ -98,6 +98,7 @@ class UltraFaceDetector final : public detail::DetectorBase {
   std::string path_;
   std::shared_ptr<SharedNet> net_;
   std::unique_ptr<LandmarkNet> landmarks_;
+  cv::Mat resized_, blob_;  // reused from one detection to the next
 };
 
 }  // namespace

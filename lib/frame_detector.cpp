@@ -68,11 +68,12 @@ void FrameDetector::set_carrier(std::unique_ptr<FaceCarrier> carrier) {
   have_last_ = false;
 }
 
-FrameFaces FrameDetector::process(const cv::Mat& image, cv::Size frame, int64_t time) {
+FrameFaces FrameDetector::process(const cv::Mat& image, cv::Size frame, int64_t time, const cv::Mat& gray) {
   FrameFaces out;
+  const cv::Mat& carried = gray.empty() ? image : gray;
   if (!due(frame)) {
     ++frames_since_;
-    out.faces = carrier_->between(image, frame, time);
+    out.faces = carrier_->between(carried, frame, time);
     out.fresh = false;
     return out;
   }
@@ -84,10 +85,10 @@ FrameFaces FrameDetector::process(const cv::Mat& image, cv::Size frame, int64_t 
                          settings_.max_faces);
   } catch (...) {
     std::vector<FrameFace> none;
-    carrier_->detected(none, image, frame, time);
+    carrier_->detected(none, carried, frame, time);
     throw;
   }
-  carrier_->detected(out.faces, image, frame, time);
+  carrier_->detected(out.faces, carried, frame, time);
   return out;
 }
 

@@ -15,9 +15,11 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/core/utils/filesystem.hpp>
+#include <opencv2/dnn.hpp>
 #include <opencv2/imgcodecs.hpp>
 
 #include "common.h"
+#include "detail.h"
 #include "facerec/detector.h"
 #include "facerec/landmarks.h"
 #include "facerec/models.h"
@@ -381,6 +383,42 @@ GST_START_TEST(test_landmark_refinement) {
 }
 GST_END_TEST;
 
+// The detectors' own blob preparation gives what cv::dnn::blobFromImage gives (which it
+// replaces for speed), for the UltraFace and res10 settings, with and without resizing, odd
+// sizes included, and keeps its buffers from one call to the next.
+GST_START_TEST(test_blob_matches_opencv) {
+  struct Case {
+    cv::Size image, input;
+    double scale;
+    cv::Scalar mean;
+    bool swap;
+  } cases[] = {
+      {{400, 300}, {320, 240}, 1.0 / 128.0, {127, 127, 127}, true},   // UltraFace
+      {{641, 359}, {320, 240}, 1.0 / 128.0, {127, 127, 127}, true},   // odd size
+      {{320, 240}, {320, 240}, 1.0 / 128.0, {127, 127, 127}, true},   // no resize
+      {{600, 450}, {300, 300}, 1.0, {104, 177, 123}, false},           // res10 SSD
+      {{37, 53}, {300, 300}, 0.5, {1, 2, 3}, true},                    // enlarged, distinct means
+  };
+  cv::RNG rng(7);
+  cv::Mat resized, blob;
+  for (const Case& c : cases) {
+    cv::Mat img(c.image, CV_8UC3);
+    rng.fill(img, cv::RNG::UNIFORM, 0, 256);
+    const cv::Mat want = cv::dnn::blobFromImage(img, c.scale, c.input, c.mean, c.swap, false, CV_32F);
+    facerec::detail::blob_from_bgr(img, c.input, c.scale, c.mean, c.swap, resized, blob);
+    fail_unless(blob.dims == 4 && blob.size[0] == 1 && blob.size[1] == 3 && blob.size[2] == c.input.height &&
+                    blob.size[3] == c.input.width,
+                "blob shape %s", facerec::detail::shape_string(blob).c_str());
+    const double err = cv::norm(blob.reshape(1, 1), want.reshape(1, 1), cv::NORM_INF);
+    fail_unless(err < 1e-5, "%dx%d -> %dx%d: blob differs from blobFromImage by %g", c.image.width,
+                c.image.height, c.input.width, c.input.height, err);
+    const float* before = blob.ptr<float>();
+    facerec::detail::blob_from_bgr(img, c.input, c.scale, c.mean, c.swap, resized, blob);
+    fail_unless(blob.ptr<float>() == before, "the blob was allocated again for the same size");
+  }
+}
+GST_END_TEST;
+
 static Suite* detector_suite() {
   Suite* s = suite_create("detector");
   TCase* tc = tcase_create("detector");
@@ -392,6 +430,7 @@ static Suite* detector_suite() {
   tcase_add_test(tc, test_landmark_refinement);
   tcase_add_test(tc, test_broken_model_files);
   tcase_add_test(tc, test_odd_sizes);
+  tcase_add_test(tc, test_blob_matches_opencv);
   return s;
 }
 

@@ -946,6 +946,7 @@ GST_START_TEST(test_scaled_conversion) {
                                {{333, 187}, {101, 57}},  {{333, 187}, {100, 56}},
                                {{7, 5}, {3, 2}},         {{2, 2}, {1, 1}}};
   double worst_mean = 0, worst_max = 0;
+  gstfacerec::ScaleScratch reused;
   for (const auto& sz : sizes) {
     cv::Mat img;
     cv::resize(photo, img, sz[0], 0, 0, cv::INTER_AREA);
@@ -989,8 +990,8 @@ GST_START_TEST(test_scaled_conversion) {
           fail_unless(max_diff == 0, "%s: differs (%.0f)", what.c_str(), max_diff);
         }
         // the source is scaled down, never enlarged, and the frame at its size is unchanged
-        gstfacerec::ScaleScratch s2;
-        const cv::Mat same = gstfacerec::frame_to_bgr_scaled(&f, sz[0], s2);
+        // (converted in `reused`, kept across every size, format and stride of this test)
+        const cv::Mat same = gstfacerec::frame_to_bgr_scaled(&f, sz[0], reused);
         fail_unless(same.size() == sz[0] && cv::norm(same, gstfacerec::frame_to_bgr(&f), cv::NORM_INF) == 0);
         gst_video_frame_unmap(&f);
         gst_buffer_unref(buf);

@@ -55,14 +55,17 @@ struct FrameFaces {
 class FaceCarrier {
  public:
   virtual ~FaceCarrier() = default;
-  // true: between() needs the frame (at processing size, 8-bit BGR) as well.
+  // true: detected() and between() need the frame's pixels (at processing size) as well.
   virtual bool needs_image() const { return false; }
   // The detector ran on this frame and found `faces` (it may annotate them, e.g. with
-  // their tracks). `time`: the caller's timestamp of the frame (-1 unknown).
+  // their tracks). `time`: the caller's timestamp of the frame (-1 unknown). `image`: the
+  // frame at processing size, 8-bit gray where the caller has it (the luma plane of a YUV
+  // frame: no conversion), else the detector's BGR image; the same kind on every frame of
+  // a stream.
   virtual void detected(std::vector<FrameFace>& faces, const cv::Mat& image, cv::Size frame,
                         int64_t time) = 0;
   // A frame without a detector run (same frame size as the last run): its faces. `image`
-  // is empty unless needs_image().
+  // as in detected(); empty unless needs_image().
   virtual std::vector<FrameFace> between(const cv::Mat& image, cv::Size frame, int64_t time) = 0;
   virtual void reset() = 0;
 };
@@ -104,13 +107,19 @@ class FrameDetector {
   // Whether the next frame, of this size, is a detector run: the first frame, a new size,
   // the interval elapsed, or after reset() / a settings or detector change.
   bool due(cv::Size frame) const;
-  // Whether process() needs the image for the next frame of this size.
+  // Whether process() needs the image for the next frame of this size: the BGR image on a
+  // detector run, a gray (or BGR) one for the carrier on the frames in between.
   bool needs_image(cv::Size frame) const { return due(frame) || carrier_->needs_image(); }
+  bool needs_gray() const { return carrier_->needs_image(); }
 
   // One frame. image: the frame at processing_size(frame), 8-bit BGR; needed when
-  // needs_image(frame), may be empty otherwise. If the detector throws, the frame counts
-  // as a run that found nothing (the interval goes on) and the exception is rethrown.
-  FrameFaces process(const cv::Mat& image, cv::Size frame, int64_t time = -1);
+  // due(frame), may be empty otherwise. gray: the same frame in 8-bit gray for the carrier
+  // (FaceCarrier::detected/between), optional: without it the carrier gets `image`, so
+  // between runs `image` is then needed when needs_gray(). Give gray on every frame of a
+  // stream or on none (the tracker's optical flow compares consecutive images).
+  // If the detector throws, the frame counts as a run that found nothing (the interval
+  // goes on) and the exception is rethrown.
+  FrameFaces process(const cv::Mat& image, cv::Size frame, int64_t time = -1, const cv::Mat& gray = cv::Mat());
 
   // Replaces the carrier (e.g. tracking switched on or off); the next frame is a run.
   void set_carrier(std::unique_ptr<FaceCarrier> carrier);
