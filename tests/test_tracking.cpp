@@ -42,16 +42,17 @@ struct Seen {
   guint age = 0;
 };
 
-// Pushes the frames through facedetect-dnn PROPS (I420, as a decoder gives them) and
-// returns the faces of each frame.
-std::vector<std::vector<Seen>> detect(const std::vector<cv::Mat>& frames, const std::string& props) {
+// Pushes the frames through facedetect-dnn PROPS (I420, as a decoder gives them, unless
+// `fmt` says otherwise) and returns the faces of each frame. For I420 the tracker follows
+// the faces on the luma plane, for packed RGB on a gray made from the colours.
+std::vector<std::vector<Seen>> detect(const std::vector<cv::Mat>& frames, const std::string& props,
+                                      GstVideoFormat fmt = GST_VIDEO_FORMAT_I420) {
   GstHarness* h = gst_harness_new_parse(("facedetect-dnn " + props).c_str());
-  gst_harness_set_src_caps_str(
-      h, caps_string(GST_VIDEO_FORMAT_I420, frames[0].cols & ~1, frames[0].rows & ~1).c_str());
+  gst_harness_set_src_caps_str(h, caps_string(fmt, frames[0].cols & ~1, frames[0].rows & ~1).c_str());
   std::vector<std::vector<Seen>> out;
   for (size_t i = 0; i < frames.size(); ++i) {
     const cv::Mat even = frames[i](cv::Rect(0, 0, frames[i].cols & ~1, frames[i].rows & ~1)).clone();
-    GstBuffer* in = make_buffer(even, GST_VIDEO_FORMAT_I420);
+    GstBuffer* in = make_buffer(even, fmt);
     GST_BUFFER_PTS(in) = i * GST_SECOND / 25;
     fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
     GstBuffer* buf = gst_harness_pull(h);
@@ -140,13 +141,22 @@ GST_START_TEST(test_walking_faces_followed) {
     return sum / std::max(1, n);
   };
   const double t = mean_iou(tracked), h = mean_iou(held);
-  std::set<guint64> ids;
+  // the same frames as packed BGR: the element's other path to the tracker's gray image
+  const auto tracked_bgr = detect(frames, "inference-interval=4", GST_VIDEO_FORMAT_BGR);
+  const double t_bgr = mean_iou(tracked_bgr);
+  std::set<guint64> ids, ids_bgr;
   for (const auto& f : tracked)
     for (const Seen& s : f) ids.insert(s.track);
-  g_print("walking: %zu frames, %zu track ids, mean IoU between detector runs: followed %.3f, held %.3f\n",
-          frames.size(), ids.size(), t, h);
+  for (const auto& f : tracked_bgr)
+    for (const Seen& s : f) ids_bgr.insert(s.track);
+  g_print("walking: %zu frames, %zu track ids, mean IoU between detector runs: followed %.3f (BGR input %.3f), "
+          "held %.3f\n",
+          frames.size(), ids.size(), t, t_bgr, h);
   fail_unless(t > h + 0.05, "followed boxes (IoU %.3f) not clearly better than held ones (%.3f)", t, h);
+  fail_unless(t_bgr > h + 0.05, "BGR input: followed boxes (IoU %.3f) not clearly better than held ones (%.3f)",
+              t_bgr, h);
   fail_unless_equals_int(ids.size(), 2);
+  fail_unless_equals_int(ids_bgr.size(), 2);
 }
 GST_END_TEST;
 
