@@ -17,7 +17,8 @@ cv::Mat frame_region_bgr(const GstVideoFrame* frame, const cv::Rect& rect);
 // 8-bit gray of the frame scaled to `size`: the luma plane itself for I420, NV12
 // and GRAY8 (no colour conversion; at the frame's size a view of the mapped plane, valid
 // while the frame is mapped), else from frame_to_bgr_scaled(). May point into `scratch`
-// (valid until the next call).
+// (valid until the next call with it to this function, frame_to_bgr() or
+// frame_to_bgr_scaled(), which also reuse its buffers).
 cv::Mat frame_to_gray_scaled(const GstVideoFrame* frame, cv::Size size, ScaleScratch& scratch);
 
 // TRUE for the formats whose first plane is the gray image (I420, NV12, GRAY8).

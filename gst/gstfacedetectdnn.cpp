@@ -331,15 +331,15 @@ static GstFlowReturn analyze(GstFaceRecAnalyzer* analyzer, GstVideoFrame* frame)
   // the luma plane (at the frame's size: no copy at all) instead of a full colour
   // conversion on every frame in between (bench/README.md, "Where the time goes").
   cv::Mat image, gray;
-  const bool yuv = gstfacerec::has_luma_plane(GST_VIDEO_FRAME_FORMAT(frame));
-  if (fd->due(size) || (fd->needs_gray() && !yuv)) {
+  const bool has_luma = gstfacerec::has_luma_plane(GST_VIDEO_FRAME_FORMAT(frame));
+  if (fd->due(size) || (fd->needs_gray() && !has_luma)) {
     image = gstfacerec::frame_to_bgr_scaled(frame, fd->processing_size(size), p->scratch);
     if (image.empty()) {
       GST_LOG_OBJECT(self, "frame %dx%d not analysed", size.width, size.height);
       return GST_FLOW_OK;
     }
   }
-  if (fd->needs_gray() && yuv)
+  if (fd->needs_gray() && has_luma)
     gray = gstfacerec::frame_to_gray_scaled(frame, fd->processing_size(size), p->scratch);
   facerec::FrameFaces result;
   try {
@@ -347,8 +347,9 @@ static GstFlowReturn analyze(GstFaceRecAnalyzer* analyzer, GstVideoFrame* frame)
     result = fd->process(image, size, GST_CLOCK_TIME_IS_VALID(pts) ? static_cast<int64_t>(pts) : -1, gray);
   } catch (const std::exception& e) {
     // Odd input (e.g. a 1x1 frame) must not stop the stream: a run that found nothing.
+    const cv::Mat& seen = image.empty() ? gray : image;  // between runs of YUV frames: gray only
     GST_WARNING_OBJECT(self, "detection failed on a %dx%d frame (%dx%d processed): %s",
-                       size.width, size.height, image.cols, image.rows, e.what());
+                       size.width, size.height, seen.cols, seen.rows, e.what());
   }
   if (result.fresh)
     GST_LOG_OBJECT(self, "%zu face(s) on a %dx%d frame, detected at %dx%d", result.faces.size(),

@@ -70,7 +70,15 @@ cv::Mat frame_to_bgr(const GstVideoFrame* frame, ScaleScratch* scratch) {
   const int h = GST_VIDEO_FRAME_HEIGHT(frame);
   if (w <= 0 || h <= 0) return {};
 
-  cv::Mat bgr;
+  // With scratch the conversion and its work buffer (YUY2's padded copy, the 4:2:0 planes)
+  // live in it; a crop of an odd size is then a view instead of a copy.
+  cv::Mat local_bgr, local_work;
+  cv::Mat& bgr = scratch ? scratch->bgr : local_bgr;
+  cv::Mat& work = scratch ? scratch->small : local_work;
+  const auto crop = [&](int cw, int ch) {
+    if (cw == w && ch == h) return bgr;
+    return scratch ? bgr(cv::Rect(0, 0, w, h)) : cv::Mat(bgr(cv::Rect(0, 0, w, h)).clone());
+  };
   switch (fmt) {
     case GST_VIDEO_FORMAT_BGR:
       return wrap_plane(frame, 0, CV_8UC3, w, h);
@@ -113,10 +121,10 @@ cv::Mat frame_to_bgr(const GstVideoFrame* frame, ScaleScratch* scratch) {
       const int stride = GST_VIDEO_FRAME_PLANE_STRIDE(frame, 0);
       if (wrap_plane(frame, 0, CV_8UC1, std::min(row_bytes, stride), h).empty()) return {};
       const auto* src = static_cast<const guint8*>(GST_VIDEO_FRAME_PLANE_DATA(frame, 0));
-      cv::Mat packed(h, w2, CV_8UC2);
-      copy_plane_padded(src, stride, std::min(row_bytes, stride), h, 4, packed);
-      cv::cvtColor(packed, bgr, cv::COLOR_YUV2BGR_YUY2);
-      return w2 == w ? bgr : bgr(cv::Rect(0, 0, w, h)).clone();
+      work.create(h, w2, CV_8UC2);
+      copy_plane_padded(src, stride, std::min(row_bytes, stride), h, 4, work);
+      cv::cvtColor(work, bgr, cv::COLOR_YUV2BGR_YUY2);
+      return crop(w2, h);
     }
     case GST_VIDEO_FORMAT_I420:
     case GST_VIDEO_FORMAT_NV12: {
@@ -126,10 +134,8 @@ cv::Mat frame_to_bgr(const GstVideoFrame* frame, ScaleScratch* scratch) {
       const int cw = GST_VIDEO_FRAME_COMP_WIDTH(frame, 1);
       const int ch = GST_VIDEO_FRAME_COMP_HEIGHT(frame, 1);
       if (cw <= 0 || ch <= 0) return {};
-      cv::Mat local_yuv;
-      cv::Mat& yuv = scratch ? scratch->small : local_yuv;
+      cv::Mat& yuv = work;
       yuv.create(h2 * 3 / 2, w2, CV_8UC1);
-      if (scratch) bgr = scratch->bgr;  // cvtColor writes into it when the size is the same
       cv::Mat y_dst = yuv.rowRange(0, h2);
       cv::Mat y_src = wrap_plane(frame, 0, CV_8UC1, w, h);
       if (y_src.empty()) return {};
@@ -151,11 +157,7 @@ cv::Mat frame_to_bgr(const GstVideoFrame* frame, ScaleScratch* scratch) {
         copy_plane_padded(c_src.data, static_cast<int>(c_src.step), cw * 2, ch, 2, c_dst);
         cv::cvtColor(yuv, bgr, cv::COLOR_YUV2BGR_NV12);
       }
-      if (scratch) {
-        scratch->bgr = bgr;
-        return (w2 == w && h2 == h) ? bgr : bgr(cv::Rect(0, 0, w, h));
-      }
-      return (w2 == w && h2 == h) ? bgr : bgr(cv::Rect(0, 0, w, h)).clone();
+      return crop(w2, h2);
     }
     default:
       return {};

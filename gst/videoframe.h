@@ -33,17 +33,19 @@ struct ScaleScratch {
 
 // The frame as an 8-bit BGR image: a zero-copy view for BGR, a conversion
 // otherwise. Never reads outside the mapped planes; handles odd sizes.
-// Returns an empty Mat for unsupported formats or empty frames. With `scratch`, I420 and
-// NV12 are converted in its buffers (the result points into it, valid until the next
-// call): a 640x360 frame is 1 MB of fresh pages per frame otherwise, which cost more
-// than the conversion on this project's VM (bench/README.md, "Where the time goes").
+// Returns an empty Mat for unsupported formats or empty frames. With `scratch`, every
+// converted format is converted in its buffers: the result points into it, valid until the
+// next call with the same scratch to frame_to_bgr(), frame_to_bgr_scaled() or
+// frame_to_gray_scaled(). A 640x360 frame is 1 MB of fresh pages per frame otherwise, which
+// cost more than the conversion on this project's VM (bench/README.md, "Where the time goes").
 cv::Mat frame_to_bgr(const GstVideoFrame* frame, ScaleScratch* scratch = nullptr);
 
 // The frame scaled down to `size` (INTER_AREA), as 8-bit BGR. No full-size copy or colour
 // conversion is made: packed RGB and GRAY8 are resized straight from the mapped memory,
 // I420 / NV12 / YUY2 have their planes resized to the small size and are converted there.
-// size at least the frame's: frame_to_bgr(). The result may point into `scratch` (valid
-// until the next call). Empty for unsupported formats or sizes.
+// size at least the frame's: frame_to_bgr() with `scratch`. The result may point into
+// `scratch` (valid until the next call with it, as for frame_to_bgr()) or, for BGR at the
+// frame's size, into the mapped frame. Empty for unsupported formats or sizes.
 cv::Mat frame_to_bgr_scaled(const GstVideoFrame* frame, cv::Size size, ScaleScratch& scratch);
 
 // A packed RGB-family frame wrapped as CV_8UC3 / CV_8UC4 (no copy), or empty.

@@ -993,6 +993,24 @@ GST_START_TEST(test_scaled_conversion) {
         // (converted in `reused`, kept across every size, format and stride of this test)
         const cv::Mat same = gstfacerec::frame_to_bgr_scaled(&f, sz[0], reused);
         fail_unless(same.size() == sz[0] && cv::norm(same, gstfacerec::frame_to_bgr(&f), cv::NORM_INF) == 0);
+        // the tracker's gray: the luma plane itself at the frame's size (no copy), resized
+        // from it when smaller; gray of the BGR image for the other formats
+        const bool luma = gstfacerec::has_luma_plane(fmt);
+        const cv::Mat plane = gstfacerec::wrap_plane(&f, 0, CV_8UC1, sz[0].width, sz[0].height);
+        for (const cv::Size gs : {sz[0], sz[1]}) {
+          const cv::Mat gray = gstfacerec::frame_to_gray_scaled(&f, gs, reused);
+          cv::Mat want;
+          if (luma && gs == sz[0]) {
+            want = plane;
+            fail_unless(gray.data == plane.data, "%s: the luma plane was copied", what.c_str());
+          } else if (luma) {
+            cv::resize(plane, want, gs, 0, 0, cv::INTER_AREA);
+          } else {
+            cv::cvtColor(gstfacerec::frame_to_bgr_scaled(&f, gs, scratch), want, cv::COLOR_BGR2GRAY);
+          }
+          fail_unless(gray.type() == CV_8UC1 && gray.size() == gs && cv::norm(gray, want, cv::NORM_INF) == 0,
+                      "%s: gray at %dx%d differs", what.c_str(), gs.width, gs.height);
+        }
         gst_video_frame_unmap(&f);
         gst_buffer_unref(buf);
       }

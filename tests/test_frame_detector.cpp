@@ -29,6 +29,7 @@ namespace {
 struct FakeLog {
   int detect_calls = 0;
   cv::Size last_input;
+  int last_channels = 0;
   float confidence = -1.f, nms = -1.f;
   int min_face_size = -1, max_faces = -1;
   int threshold_calls = 0;
@@ -42,6 +43,7 @@ class FakeDetector final : public facerec::Detector {
   std::vector<Face> detect(const cv::Mat& bgr) override {
     ++log_->detect_calls;
     log_->last_input = bgr.size();
+    log_->last_channels = bgr.channels();
     if (fail) throw std::runtime_error("fake failure");
     return faces_;
   }
@@ -391,6 +393,61 @@ GST_START_TEST(test_carrier) {
 }
 GST_END_TEST;
 
+// Which image goes where: the detector always gets the BGR image; a carrier that needs the
+// pixels gets the gray image on every frame when the caller gives one (the element's luma
+// plane), else the BGR image; between runs the BGR image may then be left out.
+class ChannelsCarrier final : public facerec::FaceCarrier {
+ public:
+  bool needs_image() const override { return true; }
+  void detected(std::vector<FrameFace>& faces, const cv::Mat& img, cv::Size, int64_t) override {
+    seen.push_back(img.channels());
+    faces_ = faces;
+  }
+  std::vector<FrameFace> between(const cv::Mat& img, cv::Size, int64_t) override {
+    seen.push_back(img.empty() ? 0 : img.channels());
+    return faces_;
+  }
+  void reset() override {}
+  std::vector<int> seen;  // channels of the image each call got (0: none)
+
+ private:
+  std::vector<FrameFace> faces_;
+};
+
+GST_START_TEST(test_carrier_gets_gray) {
+  const cv::Size a(64, 48);
+  const cv::Mat gray(a, CV_8UC1, cv::Scalar(0));
+  FrameDetectorSettings s;
+  s.inference_interval = 2;
+  {
+    auto log = std::make_shared<FakeLog>();
+    auto carrier = std::make_unique<ChannelsCarrier>();
+    ChannelsCarrier* c = carrier.get();
+    FrameDetector fd(std::make_unique<FakeDetector>(log, std::vector<Face>{face(10, 10, 10, 10, 0.9f)}), s,
+                     std::move(carrier));
+    fail_unless(fd.needs_gray());
+    for (int i = 0; i < 4; ++i) {
+      const bool due = fd.due(a);
+      fail_unless(due == (i % 2 == 0));
+      fd.process(due ? image(a) : cv::Mat(), a, i, gray);  // BGR only where the detector runs
+      if (due) fail_unless_equals_int(log->last_channels, 3);
+    }
+    fail_unless_equals_int(log->detect_calls, 2);
+    fail_unless(c->seen == std::vector<int>({1, 1, 1, 1}), "the carrier did not get the gray image");
+  }
+  {
+    auto carrier = std::make_unique<ChannelsCarrier>();
+    ChannelsCarrier* c = carrier.get();
+    FrameDetector fd(std::make_unique<FakeDetector>(std::make_shared<FakeLog>(), std::vector<Face>{}), s,
+                     std::move(carrier));
+    for (int i = 0; i < 3; ++i) fd.process(image(a), a, i);
+    fail_unless(c->seen == std::vector<int>({3, 3, 3}), "without gray the carrier gets the BGR image");
+  }
+  FrameDetector plain(std::make_unique<FakeDetector>(std::make_shared<FakeLog>(), std::vector<Face>{}), s);
+  fail_unless(!plain.needs_gray(), "HoldFaces needs no pixels");
+}
+GST_END_TEST;
+
 // The detector-type table is the one source of the names.
 GST_START_TEST(test_type_table) {
   const auto& table = facerec::detector_types();
@@ -560,6 +617,7 @@ static Suite* frame_detector_suite(void) {
   tcase_add_test(tc, test_interval_resets);
   tcase_add_test(tc, test_detector_swap_and_failure);
   tcase_add_test(tc, test_carrier);
+  tcase_add_test(tc, test_carrier_gets_gray);
   tcase_add_test(tc, test_type_table);
   tcase_add_test(tc, test_loader);
   return s;

@@ -19,6 +19,8 @@ class FrameSource {
   // 8-bit BGR of `rect` (frame pixels, clipped to the frame; empty if nothing is left).
   virtual cv::Mat bgr_region(const cv::Rect& rect) = 0;
   // 8-bit BGR of the whole frame scaled to `size` (INTER_AREA when shrinking).
+  // The scaled images may point into the source's buffers or the frame itself: valid while
+  // the source lives and until its next call; clone() what is kept.
   virtual cv::Mat bgr_scaled(const cv::Size& size) = 0;
   // 8-bit gray of the whole frame scaled to `size`.
   virtual cv::Mat gray_scaled(const cv::Size& size) = 0;
