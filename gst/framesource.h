@@ -34,12 +34,24 @@ class VideoFrameSource final : public facerec::FrameSource {
     return {GST_VIDEO_FRAME_WIDTH(frame_), GST_VIDEO_FRAME_HEIGHT(frame_)};
   }
   cv::Mat bgr_region(const cv::Rect& rect) override { return frame_region_bgr(frame_, rect); }
-  cv::Mat bgr_scaled(const cv::Size& s) override { return frame_to_bgr_scaled(frame_, s, scratch_); }
-  cv::Mat gray_scaled(const cv::Size& s) override { return frame_to_gray_scaled(frame_, s, scratch_); }
+  cv::Mat bgr_scaled(const cv::Size& s) override {
+    if (s != bgr_.size() || bgr_.empty()) bgr_ = frame_to_bgr_scaled(frame_, s, scratch_);
+    return bgr_;
+  }
+  // The luma plane (frame_to_gray_scaled) where the format has one; else the gray of the BGR
+  // copy, made once per frame even when the detector asked for it too.
+  cv::Mat gray_scaled(const cv::Size& s) override {
+    if (has_luma_plane(GST_VIDEO_FRAME_FORMAT(frame_))) return frame_to_gray_scaled(frame_, s, scratch_);
+    const cv::Mat bgr = bgr_scaled(s);
+    if (bgr.empty()) return {};
+    cv::cvtColor(bgr, scratch_.gray, cv::COLOR_BGR2GRAY);
+    return scratch_.gray;
+  }
 
  private:
   const GstVideoFrame* frame_;
   ScaleScratch& scratch_;
+  cv::Mat bgr_;  // this frame's bgr_scaled(), kept for gray_scaled()
 };
 
 }  // namespace gstfacerec

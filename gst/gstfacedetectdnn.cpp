@@ -327,33 +327,23 @@ static GstFlowReturn analyze(GstFaceRecAnalyzer* analyzer, GstVideoFrame* frame)
   }
 
   const cv::Size size(GST_VIDEO_FRAME_WIDTH(frame), GST_VIDEO_FRAME_HEIGHT(frame));
-  // BGR only where the detector runs; the tracker's flow gets gray, which for I420 / NV12 is
-  // the luma plane (at the frame's size: no copy at all) instead of a full colour
-  // conversion on every frame in between (bench/README.md, "Where the time goes").
-  cv::Mat image, gray;
-  const bool has_luma = gstfacerec::has_luma_plane(GST_VIDEO_FRAME_FORMAT(frame));
-  if (fd->due(size) || (fd->needs_gray() && !has_luma)) {
-    image = gstfacerec::frame_to_bgr_scaled(frame, fd->processing_size(size), p->scratch);
-    if (image.empty()) {
-      GST_LOG_OBJECT(self, "frame %dx%d not analysed", size.width, size.height);
-      return GST_FLOW_OK;
-    }
-  }
-  if (fd->needs_gray() && has_luma)
-    gray = gstfacerec::frame_to_gray_scaled(frame, fd->processing_size(size), p->scratch);
+  const cv::Size processed = fd->processing_size(size);
+  // The detector asks the frame for what it needs: a BGR copy at the processing size where it
+  // runs, the tracker a gray one on every frame, which for I420 / NV12 is the luma plane (no
+  // conversion between runs; bench/README.md, "Where the time goes").
+  gstfacerec::VideoFrameSource source(frame, p->scratch);
   facerec::FrameFaces result;
   try {
     const GstClockTime pts = GST_BUFFER_PTS(frame->buffer);
-    result = fd->process(image, size, GST_CLOCK_TIME_IS_VALID(pts) ? static_cast<int64_t>(pts) : -1, gray);
+    result = fd->process(source, GST_CLOCK_TIME_IS_VALID(pts) ? static_cast<int64_t>(pts) : -1);
   } catch (const std::exception& e) {
     // Odd input (e.g. a 1x1 frame) must not stop the stream: a run that found nothing.
-    const cv::Mat& seen = image.empty() ? gray : image;  // between runs of YUV frames: gray only
     GST_WARNING_OBJECT(self, "detection failed on a %dx%d frame (%dx%d processed): %s",
-                       size.width, size.height, seen.cols, seen.rows, e.what());
+                       size.width, size.height, processed.width, processed.height, e.what());
   }
   if (result.fresh)
     GST_LOG_OBJECT(self, "%zu face(s) on a %dx%d frame, detected at %dx%d", result.faces.size(),
-                   size.width, size.height, image.cols, image.rows);
+                   size.width, size.height, processed.width, processed.height);
   for (const facerec::FrameFace& f : result.faces) gstfacerec::add_face(frame->buffer, f, result.fresh);
 
   const size_t count = result.faces.size();

@@ -68,6 +68,15 @@ void FrameDetector::set_carrier(std::unique_ptr<FaceCarrier> carrier) {
   have_last_ = false;
 }
 
+FrameFaces FrameDetector::process(FrameSource& source, int64_t time) {
+  const cv::Size frame = source.size();
+  const cv::Size ps = processing_size(frame);
+  cv::Mat image, gray;
+  if (due(frame) && (image = source.bgr_scaled(ps)).empty()) return FrameFaces{{}, false};
+  if (carrier_->needs_image() && (gray = source.gray_scaled(ps)).empty()) return FrameFaces{{}, false};
+  return process(image, frame, time, gray);
+}
+
 FrameFaces FrameDetector::process(const cv::Mat& image, cv::Size frame, int64_t time, const cv::Mat& gray) {
   FrameFaces out;
   const cv::Mat& carried = gray.empty() ? image : gray;

@@ -414,37 +414,77 @@ class ChannelsCarrier final : public facerec::FaceCarrier {
   std::vector<FrameFace> faces_;
 };
 
+// A FrameSource that counts what it is asked for (the element's is gst/framesource.h).
+class CountingSource final : public facerec::FrameSource {
+ public:
+  explicit CountingSource(cv::Size s) : size_(s) {}
+  cv::Size size() const override { return size_; }
+  cv::Mat bgr_region(const cv::Rect&) override { return {}; }
+  cv::Mat bgr_scaled(const cv::Size& s) override {
+    ++bgr_calls;
+    asked = s;
+    return cv::Mat(s, CV_8UC3, cv::Scalar::all(0));
+  }
+  cv::Mat gray_scaled(const cv::Size& s) override {
+    ++gray_calls;
+    return give_gray ? cv::Mat(s, CV_8UC1, cv::Scalar(0)) : cv::Mat();
+  }
+  int bgr_calls = 0, gray_calls = 0;
+  cv::Size asked;
+  bool give_gray = true;
+
+ private:
+  cv::Size size_;
+};
+
 GST_START_TEST(test_carrier_gets_gray) {
-  const cv::Size a(64, 48);
-  const cv::Mat gray(a, CV_8UC1, cv::Scalar(0));
+  const cv::Size frame(1280, 720), psize(640, 360);
   FrameDetectorSettings s;
   s.inference_interval = 2;
+  s.processing_width = 640;
   {
+    // through a FrameSource: BGR (at the processing size) only on detector runs, gray on
+    // every frame, and the carrier gets the gray one
     auto log = std::make_shared<FakeLog>();
     auto carrier = std::make_unique<ChannelsCarrier>();
     ChannelsCarrier* c = carrier.get();
     FrameDetector fd(std::make_unique<FakeDetector>(log, std::vector<Face>{face(10, 10, 10, 10, 0.9f)}), s,
                      std::move(carrier));
-    fail_unless(fd.needs_gray());
+    CountingSource src(frame);
     for (int i = 0; i < 4; ++i) {
-      const bool due = fd.due(a);
-      fail_unless(due == (i % 2 == 0));
-      fd.process(due ? image(a) : cv::Mat(), a, i, gray);  // BGR only where the detector runs
-      if (due) fail_unless_equals_int(log->last_channels, 3);
+      const auto r = fd.process(src, i);
+      fail_unless(r.fresh == (i % 2 == 0));
+      fail_unless_equals_int(r.faces.size(), 1);
     }
     fail_unless_equals_int(log->detect_calls, 2);
+    fail_unless_equals_int(log->last_channels, 3);
+    fail_unless_equals_int(src.bgr_calls, 2);
+    fail_unless(src.asked == psize);
+    fail_unless_equals_int(src.gray_calls, 4);
     fail_unless(c->seen == std::vector<int>({1, 1, 1, 1}), "the carrier did not get the gray image");
+    // a source that cannot give the gray image: the frame is not analysed, nothing moves on
+    src.give_gray = false;
+    const auto r = fd.process(src, 4);
+    fail_unless(r.faces.empty() && !r.fresh);
+    fail_unless_equals_int(log->detect_calls, 2);
   }
   {
+    // without a carrier that follows pixels, no gray is asked for
+    FrameDetector plain(std::make_unique<FakeDetector>(std::make_shared<FakeLog>(), std::vector<Face>{}), s);
+    CountingSource src(frame);
+    for (int i = 0; i < 4; ++i) plain.process(src, i);
+    fail_unless_equals_int(src.bgr_calls, 2);
+    fail_unless_equals_int(src.gray_calls, 0);
+  }
+  {
+    // the cv::Mat form without gray: the carrier gets the BGR image
     auto carrier = std::make_unique<ChannelsCarrier>();
     ChannelsCarrier* c = carrier.get();
     FrameDetector fd(std::make_unique<FakeDetector>(std::make_shared<FakeLog>(), std::vector<Face>{}), s,
                      std::move(carrier));
-    for (int i = 0; i < 3; ++i) fd.process(image(a), a, i);
+    for (int i = 0; i < 3; ++i) fd.process(image(psize), frame, i);
     fail_unless(c->seen == std::vector<int>({3, 3, 3}), "without gray the carrier gets the BGR image");
   }
-  FrameDetector plain(std::make_unique<FakeDetector>(std::make_shared<FakeLog>(), std::vector<Face>{}), s);
-  fail_unless(!plain.needs_gray(), "HoldFaces needs no pixels");
 }
 GST_END_TEST;
 

@@ -11,6 +11,7 @@
 #include <opencv2/core.hpp>
 
 #include "facerec/detector.h"
+#include "facerec/frame_source.h"
 #include "facerec/types.h"
 
 namespace facerec {
@@ -107,15 +108,20 @@ class FrameDetector {
   // Whether the next frame, of this size, is a detector run: the first frame, a new size,
   // the interval elapsed, or after reset() / a settings or detector change.
   bool due(cv::Size frame) const;
-  // Whether process() needs the image for the next frame of this size: the BGR image on a
-  // detector run, a gray (or BGR) one for the carrier on the frames in between.
+  // Whether process() needs the image for the next frame of this size.
   bool needs_image(cv::Size frame) const { return due(frame) || carrier_->needs_image(); }
-  bool needs_gray() const { return carrier_->needs_image(); }
+
+  // One video frame: asks `frame` only for what this frame needs, at processing_size():
+  // bgr_scaled() on a detector run, gray_scaled() on every frame when the carrier follows
+  // the pixels (a YUV source gives its luma plane: no colour conversion between runs).
+  // A frame whose needed image the source cannot give (empty) is not analysed: no faces,
+  // fresh false, nothing changes. Otherwise as process() below.
+  FrameFaces process(FrameSource& frame, int64_t time = -1);
 
   // One frame. image: the frame at processing_size(frame), 8-bit BGR; needed when
   // due(frame), may be empty otherwise. gray: the same frame in 8-bit gray for the carrier
   // (FaceCarrier::detected/between), optional: without it the carrier gets `image`, so
-  // between runs `image` is then needed when needs_gray(). Give gray on every frame of a
+  // between runs `image` is then needed when needs_image(). Give gray on every frame of a
   // stream or on none (the tracker's optical flow compares consecutive images).
   // If the detector throws, the frame counts as a run that found nothing (the interval
   // goes on) and the exception is rethrown.
