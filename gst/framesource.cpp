@@ -53,12 +53,8 @@ cv::Mat frame_to_gray_scaled(const GstVideoFrame* frame, cv::Size size, ScaleScr
       cv::resize(y, scratch.gray, size, 0, 0, cv::INTER_AREA);
       return scratch.gray;
     }
-    default: {
-      const cv::Mat bgr = frame_to_bgr_scaled(frame, size, scratch);
-      if (bgr.empty()) return {};
-      cv::cvtColor(bgr, scratch.gray, cv::COLOR_BGR2GRAY);
-      return scratch.gray;
-    }
+    default:
+      return {};  // no luma plane: VideoFrameSource::gray_scaled() converts its BGR copy
   }
 }
 

@@ -14,11 +14,10 @@ namespace gstfacerec {
 // regions start on even coordinates where the chroma needs it).
 cv::Mat frame_region_bgr(const GstVideoFrame* frame, const cv::Rect& rect);
 
-// 8-bit gray of the frame scaled to `size`: the luma plane itself for I420, NV12
-// and GRAY8 (no colour conversion; at the frame's size a view of the mapped plane, valid
-// while the frame is mapped), else from frame_to_bgr_scaled(). May point into `scratch`
-// (valid until the next call with it to this function, frame_to_bgr() or
-// frame_to_bgr_scaled(), which also reuse its buffers).
+// 8-bit gray of the frame scaled to `size` for the formats with a luma plane (I420, NV12,
+// GRAY8: has_luma_plane()), without colour conversion: at the frame's size a view of the
+// mapped plane (valid while the frame is mapped), else resized into `scratch.gray` (valid
+// until the next call with that scratch). Empty for other formats.
 cv::Mat frame_to_gray_scaled(const GstVideoFrame* frame, cv::Size size, ScaleScratch& scratch);
 
 // TRUE for the formats whose first plane is the gray image (I420, NV12, GRAY8).
@@ -38,8 +37,8 @@ class VideoFrameSource final : public facerec::FrameSource {
     if (s != bgr_.size() || bgr_.empty()) bgr_ = frame_to_bgr_scaled(frame_, s, scratch_);
     return bgr_;
   }
-  // The luma plane (frame_to_gray_scaled) where the format has one; else the gray of the BGR
-  // copy, made once per frame even when the detector asked for it too.
+  // The luma plane (frame_to_gray_scaled()) where the format has one; else the gray of the
+  // BGR copy, which is made once per frame even when the detector asked for it too.
   cv::Mat gray_scaled(const cv::Size& s) override {
     if (has_luma_plane(GST_VIDEO_FRAME_FORMAT(frame_))) return frame_to_gray_scaled(frame_, s, scratch_);
     const cv::Mat bgr = bgr_scaled(s);

@@ -993,12 +993,15 @@ GST_START_TEST(test_scaled_conversion) {
         // (converted in `reused`, kept across every size, format and stride of this test)
         const cv::Mat same = gstfacerec::frame_to_bgr_scaled(&f, sz[0], reused);
         fail_unless(same.size() == sz[0] && cv::norm(same, gstfacerec::frame_to_bgr(&f), cv::NORM_INF) == 0);
-        // the tracker's gray: the luma plane itself at the frame's size (no copy), resized
-        // from it when smaller; gray of the BGR image for the other formats
+        // the tracker's gray (through the element's FrameSource): the luma plane itself at the
+        // frame's size (no copy), resized from it when smaller; gray of the BGR copy for the
+        // other formats
         const bool luma = gstfacerec::has_luma_plane(fmt);
         const cv::Mat plane = gstfacerec::wrap_plane(&f, 0, CV_8UC1, sz[0].width, sz[0].height);
+        fail_unless(luma || gstfacerec::frame_to_gray_scaled(&f, sz[1], reused).empty());
         for (const cv::Size gs : {sz[0], sz[1]}) {
-          const cv::Mat gray = gstfacerec::frame_to_gray_scaled(&f, gs, reused);
+          gstfacerec::VideoFrameSource source(&f, reused);
+          const cv::Mat gray = source.gray_scaled(gs);
           cv::Mat want;
           if (luma && gs == sz[0]) {
             want = plane;
