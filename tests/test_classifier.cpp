@@ -103,6 +103,14 @@ std::string expect_error(F&& f) {
   return {};
 }
 
+// The default detector's faces on a shared photo (faces/REL); the photo in `img`.
+std::vector<facerec::Face> detect_photo(const std::string& rel, cv::Mat& img) {
+  const std::string path = testutil::testdata() + "/faces/" + rel;
+  img = cv::imread(path, cv::IMREAD_COLOR);
+  fail_unless(!img.empty(), "cannot read %s", path.c_str());
+  return facerec::create_detector(facerec::DetectorConfig{})->detect(img);
+}
+
 }  // namespace
 
 GST_START_TEST(test_real_data) {
@@ -434,12 +442,9 @@ GST_START_TEST(test_enrolment_helpers) {
   {
     // A real case: LFW Amelie_Mauresmo_0014 holds her face (~89x125, confidence 0.9999) and a
     // larger false positive (~103x140, 0.67) in the background; her face must be picked.
-    const std::string path = testutil::testdata() + "/faces/Amelie_Mauresmo/Amelie_Mauresmo_0014.jpg";
-    const cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
-    fail_unless(!img.empty(), "cannot read %s", path.c_str());
-    auto det = facerec::create_detector(facerec::DetectorConfig{});
-    const auto found = det->detect(img);
-    fail_unless(found.size() >= 2, "%s: expected her face and a false positive, found %d", path.c_str(),
+    cv::Mat img;
+    const auto found = detect_photo("Amelie_Mauresmo/Amelie_Mauresmo_0014.jpg", img);
+    fail_unless(found.size() >= 2, "Amelie_Mauresmo_0014: expected her face and a false positive, found %d",
                 int(found.size()));
     size_t largest = 0, surest = 0;
     for (size_t i = 1; i < found.size(); ++i) {
@@ -474,11 +479,8 @@ GST_START_TEST(test_enrolment_helpers) {
   {
     // A real case: LFW Julianne_Moore_0001 holds her face in the middle (~74x132) and a man's
     // larger face (~90x139) at the right edge; area x confidence alone picked his.
-    const std::string path = testutil::testdata() + "/faces/Julianne_Moore/Julianne_Moore_0001.jpg";
-    const cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
-    fail_unless(!img.empty(), "cannot read %s", path.c_str());
-    auto det = facerec::create_detector(facerec::DetectorConfig{});
-    const auto found = det->detect(img);
+    cv::Mat img;
+    const auto found = detect_photo("Julianne_Moore/Julianne_Moore_0001.jpg", img);
     fail_unless_equals_int(int(found.size()), 2);
     const cv::Point2f centre(img.cols / 2.f, img.rows / 2.f);
     const size_t hers = found[0].box.contains(centre) ? 0 : 1;

