@@ -65,6 +65,21 @@ Landmarks landmarks_from_box(const cv::Rect2f& box) {
   return l;
 }
 
+float landmark_disagreement(const Face& face) {
+  if (!face.has_landmarks || !face.has_coarse_landmarks || face.box.width <= 0.f) return 0.f;
+  float sum = 0.f;
+  for (int i = 0; i < kNumLandmarks; ++i) sum += static_cast<float>(cv::norm(face.landmarks[i] - face.coarse_landmarks[i]));
+  return sum / kNumLandmarks / face.box.width;
+}
+
+std::vector<Landmarks> alignment_variants(const Face& face) {
+  const Landmarks own = face.has_landmarks ? face.landmarks : landmarks_from_box(face.box);
+  if (landmark_disagreement(face) <= kAlignmentDoubt) return {own};
+  Landmarks mid{};
+  for (int i = 0; i < kNumLandmarks; ++i) mid[i] = (face.landmarks[i] + face.coarse_landmarks[i]) * 0.5f;
+  return {own, face.coarse_landmarks, mid};
+}
+
 cv::Mat align_face(const cv::Mat& bgr, const Face& face, const ChipTemplate& tmpl) {
   const Landmarks src = face.has_landmarks ? face.landmarks : landmarks_from_box(face.box);
   const cv::Mat m = similarity_transform(src, tmpl.points);

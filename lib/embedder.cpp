@@ -1,5 +1,6 @@
 // Embedder specs from the manifest, the Embedder base and the runner factory.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 #include "detail.h"
@@ -91,10 +92,40 @@ cv::Mat Embedder::align(const cv::Mat& bgr, const Face& face) const {
 }
 
 std::vector<Embedding> Embedder::embed_faces(const cv::Mat& bgr, const std::vector<Face>& faces) {
+  return embed_faces(faces, [this, &bgr](const Face& f) { return align(bgr, f); });
+}
+
+std::vector<Embedding> Embedder::embed_faces(const std::vector<Face>& faces,
+                                             const std::function<cv::Mat(const Face&)>& chip_of) {
   std::vector<cv::Mat> chips;
+  std::vector<size_t> first(faces.size() + 1, 0);  // face i's chips: [first[i], first[i + 1])
   chips.reserve(faces.size());
-  for (const Face& f : faces) chips.push_back(align(bgr, f));
-  return embed(chips);
+  for (size_t i = 0; i < faces.size(); ++i) {
+    Face variant = faces[i];
+    variant.has_landmarks = true;
+    for (const Landmarks& l : alignment_variants(faces[i])) {
+      variant.landmarks = l;
+      chips.push_back(chip_of(variant));
+    }
+    first[i + 1] = chips.size();
+  }
+  std::vector<Embedding> all = embed(chips);
+  if (all.size() != chips.size() || chips.size() == faces.size()) return all;
+  std::vector<Embedding> out(faces.size());
+  for (size_t i = 0; i < faces.size(); ++i) {
+    Embedding& e = out[i];
+    e = std::move(all[first[i]]);
+    const size_t n = first[i + 1] - first[i];
+    if (n == 1 || e.empty()) continue;
+    for (size_t k = first[i] + 1; k < first[i + 1]; ++k)
+      for (size_t j = 0; j < e.size() && j < all[k].size(); ++j) e[j] += all[k][j];
+    double norm = 0.0;
+    for (float v : e) norm += double(v) * v;
+    const double div = spec().l2_normalize ? std::sqrt(norm) : double(n);
+    if (div > 0.0)
+      for (float& v : e) v = static_cast<float>(v / div);
+  }
+  return out;
 }
 
 std::unique_ptr<Embedder> create_embedder(const EmbedderSpec& spec) {

@@ -134,11 +134,23 @@ CacheEntry analyse(const cv::Mat& img, Detector& det, Embedder& emb) {
     r.skip_reason = "no face found";
     return r;
   }
-  const Face& face = faces[size_t(pick)];
+  Face face = faces[size_t(pick)];
+  cv::Mat source = img;
+  if (face.confidence < kMirrorCheckBelow) {
+    // The detector is unsure of the face it picked: look at the mirror image too and keep
+    // the more confident of the two (the face's identity does not change in a mirror).
+    cv::Mat mirror;
+    cv::flip(img, mirror, 1);
+    const std::vector<Face> mf = det.detect(mirror);
+    const int mp = pick_enrolment_face(mf, mirror.size());
+    if (mp >= 0 && mf[size_t(mp)].confidence > face.confidence) {
+      face = mf[size_t(mp)];
+      source = mirror;
+    }
+  }
   r.face_size = std::min(face.box.width, face.box.height);
-  const cv::Mat chip = emb.align(img, face);
-  r.quality = measure_quality(chip, face);
-  std::vector<Embedding> e = emb.embed({chip});
+  r.quality = measure_quality(emb.align(source, face), face);
+  std::vector<Embedding> e = emb.embed_faces(source, {face});
   if (e.size() != 1 || e[0].empty()) {
     r.skip_reason = "embedding failed";
     return r;

@@ -162,6 +162,7 @@ std::vector<std::optional<Face>> FaceFlow::follow(const Pyramid& prev_pyr, const
     const float w = static_cast<float>(f.box.width * k), h = static_cast<float>(f.box.height * k);
     f.box = cv::Rect2f(c.x - w / 2.f, c.y - h / 2.f, w, h);
     for (cv::Point2f& p : f.landmarks) p = apply(p);
+    for (cv::Point2f& p : f.coarse_landmarks) p = apply(p);
     out[i] = f;
   }
   return out;

@@ -13,9 +13,13 @@ Face to_face(const FrameFace& f) {
   Face out;
   out.box = cv::Rect2f(f.box);
   out.confidence = static_cast<float>(f.confidence);
-  for (int i = 0; i < kNumLandmarks; ++i)
+  for (int i = 0; i < kNumLandmarks; ++i) {
     out.landmarks[i] = cv::Point2f(static_cast<float>(f.landmarks[i].x), static_cast<float>(f.landmarks[i].y));
+    out.coarse_landmarks[i] =
+        cv::Point2f(static_cast<float>(f.coarse_landmarks[i].x), static_cast<float>(f.coarse_landmarks[i].y));
+  }
   out.has_landmarks = true;
+  out.has_coarse_landmarks = f.has_coarse_landmarks;
   return out;
 }
 
@@ -87,7 +91,11 @@ std::vector<FrameFace> TrackFaces::to_frame_faces(const std::vector<Track>& trac
     FrameFace f;
     if (!FrameDetector::clip_box(t.face.box, frame, f.box)) continue;  // moved out of the picture
     f.confidence = static_cast<double>(t.face.confidence);
-    for (int i = 0; i < kNumLandmarks; ++i) f.landmarks[i] = cv::Point2d(t.face.landmarks[i].x, t.face.landmarks[i].y);
+    for (int i = 0; i < kNumLandmarks; ++i) {
+      f.landmarks[i] = cv::Point2d(t.face.landmarks[i].x, t.face.landmarks[i].y);
+      f.coarse_landmarks[i] = cv::Point2d(t.face.coarse_landmarks[i].x, t.face.coarse_landmarks[i].y);
+    }
+    f.has_coarse_landmarks = t.face.has_coarse_landmarks;
     f.track = {t.id, t.first_time, t.last_time, static_cast<int>(tracker_.frame() - t.first_frame)};
     out.push_back(f);
   }

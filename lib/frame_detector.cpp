@@ -148,6 +148,11 @@ std::vector<FrameFace> FrameDetector::to_frame(const std::vector<Face>& faces, c
     const Landmarks lm = f.has_landmarks ? f.landmarks : landmarks_from_box(f.box);
     for (size_t i = 0; i < lm.size(); ++i)
       ff.landmarks[i] = cv::Point2d(static_cast<double>(lm[i].x) * sx, static_cast<double>(lm[i].y) * sy);
+    ff.has_coarse_landmarks = f.has_landmarks && f.has_coarse_landmarks;
+    if (ff.has_coarse_landmarks)
+      for (size_t i = 0; i < lm.size(); ++i)
+        ff.coarse_landmarks[i] = cv::Point2d(static_cast<double>(f.coarse_landmarks[i].x) * sx,
+                                             static_cast<double>(f.coarse_landmarks[i].y) * sy);
     out.push_back(ff);
     if (max_faces > 0 && out.size() >= static_cast<size_t>(max_faces)) break;
   }

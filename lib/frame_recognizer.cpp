@@ -61,7 +61,7 @@ std::vector<FaceOutput> FrameRecognizer::process(FrameSource& frame, const std::
   if (!todo.empty()) {
     const ChipTemplate& tmpl = embedder_->spec().chip;
     const cv::Rect bounds(cv::Point(0, 0), frame.size());
-    std::vector<cv::Mat> chips;
+    std::vector<Face> prepared;
     for (size_t i : todo) {
       Face f = faces[i].face;
       if (!f.has_landmarks && landmarks != nullptr) {
@@ -74,9 +74,13 @@ std::vector<FaceOutput> FrameRecognizer::process(FrameSource& frame, const std::
           local.box -= cv::Point2f(static_cast<float>(around.x), static_cast<float>(around.y));
           landmarks->apply(img, local);
           if (local.has_landmarks) {
-            for (cv::Point2f& p : local.landmarks) p += cv::Point2f(static_cast<float>(around.x), static_cast<float>(around.y));
+            const cv::Point2f o(static_cast<float>(around.x), static_cast<float>(around.y));
+            for (cv::Point2f& p : local.landmarks) p += o;
+            for (cv::Point2f& p : local.coarse_landmarks) p += o;
             f.landmarks = local.landmarks;
             f.has_landmarks = true;
+            f.coarse_landmarks = local.coarse_landmarks;
+            f.has_coarse_landmarks = local.has_coarse_landmarks;
           }
         }
       }
@@ -84,14 +88,20 @@ std::vector<FaceOutput> FrameRecognizer::process(FrameSource& frame, const std::
         f.landmarks = landmarks_from_box(f.box);
         f.has_landmarks = true;
       }
+      prepared.push_back(f);
+    }
+    // Each chip from the frame's pixels around it only (align_source_rect).
+    auto chip_of = [&frame, &tmpl, &bounds](const Face& f) {
       const cv::Rect src = align_source_rect(f, tmpl) & bounds;
       cv::Mat region = frame.bgr_region(src);
+      if (region.empty()) return cv::Mat(cv::Mat::zeros(tmpl.size, CV_8UC3));
       Face local = f;
-      local.box -= cv::Point2f(static_cast<float>(src.x), static_cast<float>(src.y));
-      for (cv::Point2f& p : local.landmarks) p -= cv::Point2f(static_cast<float>(src.x), static_cast<float>(src.y));
-      chips.push_back(region.empty() ? cv::Mat::zeros(tmpl.size, CV_8UC3) : align_face(region, local, tmpl));
-    }
-    embs = embedder_->embed(chips);  // throws facerec::Error
+      const cv::Point2f o(static_cast<float>(src.x), static_cast<float>(src.y));
+      local.box -= o;
+      for (cv::Point2f& p : local.landmarks) p -= o;
+      return align_face(region, local, tmpl);
+    };
+    embs = embedder_->embed_faces(prepared, chip_of);  // throws facerec::Error
     embedded_ += embs.size();
   }
 

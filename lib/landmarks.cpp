@@ -90,6 +90,18 @@ cv::Matx23d fit_mean_face(const std::vector<cv::Point2f>& pts) {
   return cv::Matx23d(a, -b, px - (a * mx - b * my), b, a, py - (b * mx + a * my));
 }
 
+// The 5 alignment points of 68 (iBUG order): 36-41 the subject's right eye (image left),
+// 42-47 the subject's left eye, 30 nose tip, 48 the subject's right mouth corner (image
+// left), 54 the other corner.
+Landmarks five_points(const std::vector<cv::Point2f>& q) {
+  auto mean = [&q](int a, int b) {
+    cv::Point2f s(0.f, 0.f);
+    for (int i = a; i <= b; ++i) s += q[size_t(i)];
+    return s * (1.f / static_cast<float>(b - a + 1));
+  };
+  return Landmarks{mean(36, 41), mean(42, 47), q[30], q[48], q[54]};
+}
+
 }  // namespace
 
 struct LandmarkNet::Impl {
@@ -173,6 +185,7 @@ void LandmarkNet::apply(const cv::Mat& bgr, Face& face) {
     // Too small for the net: place the mean face in the box.
     face.landmarks = landmarks_from_box(face.box);
     face.has_landmarks = true;
+    face.has_coarse_landmarks = false;
     return;
   }
   cv::Mat patch;
@@ -181,22 +194,15 @@ void LandmarkNet::apply(const cv::Mat& bgr, Face& face) {
   std::vector<cv::Point2f> points68(n.size());
   for (size_t i = 0; i < n.size(); ++i)
     points68[i] = cv::Point2f(n[i].x * float(crop.width) + float(crop.x), n[i].y * float(crop.height) + float(crop.y));
-  // Pass 2: upright, canonically framed crop around the face found by pass 1.
-  if (impl_->refine_points) impl_->refine(bgr, points68);
-
-  const auto& q = points68;
-  auto mean = [&q](int a, int b) {
-    cv::Point2f s(0.f, 0.f);
-    for (int i = a; i <= b; ++i) s += q[size_t(i)];
-    return s * (1.f / static_cast<float>(b - a + 1));
-  };
-  // iBUG 68 order: 36-41 the subject's right eye (image left), 42-47 the subject's left eye,
-  // 30 nose tip, 48 the subject's right mouth corner (image left), 54 the other corner.
-  face.landmarks[0] = mean(36, 41);
-  face.landmarks[1] = mean(42, 47);
-  face.landmarks[2] = q[30];
-  face.landmarks[3] = q[48];
-  face.landmarks[4] = q[54];
+  face.has_coarse_landmarks = false;
+  // Pass 2: upright, canonically framed crop around the face found by pass 1. The first
+  // pass's points stay with the face: where the passes disagree, its alignment is in doubt.
+  if (impl_->refine_points) {
+    face.coarse_landmarks = five_points(points68);
+    face.has_coarse_landmarks = true;
+    impl_->refine(bgr, points68);
+  }
+  face.landmarks = five_points(points68);
   face.has_landmarks = true;
 }
 

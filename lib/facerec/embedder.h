@@ -7,6 +7,7 @@
 // embedder_dnn.cpp) plus its runner name in create_embedder()'s table (embedder.cpp).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -72,8 +73,13 @@ class Embedder {
   // One forward pass for all chips (BGR 8-bit; other sizes are resized to the chip
   // size). May be called from several threads at once.
   virtual std::vector<Embedding> embed(const std::vector<cv::Mat>& chips) = 0;
-  // align() every face, then embed() them as one batch.
+  // Embeds every face under each of its alignment_variants() (aligner.h), all chips as
+  // one batch; a face with several variants gets the mean of their embeddings
+  // (normalised again where spec().l2_normalize). `chip_of` makes the chip of a face
+  // (landmarks set to one variant); the first overload aligns inside bgr with align().
   std::vector<Embedding> embed_faces(const cv::Mat& bgr, const std::vector<Face>& faces);
+  std::vector<Embedding> embed_faces(const std::vector<Face>& faces,
+                                     const std::function<cv::Mat(const Face&)>& chip_of);
 
  protected:
   Embedder() = default;

@@ -30,6 +30,9 @@ struct FrameFace {
   double confidence = 0.0;
   // types.h order, frame pixels (not clipped); placed from the box when the detector gave none
   std::array<cv::Point2d, kNumLandmarks> landmarks{};
+  // The landmark net's first pass, where a refinement pass gave `landmarks` (types.h Face)
+  std::array<cv::Point2d, kNumLandmarks> coarse_landmarks{};
+  bool has_coarse_landmarks = false;
   FrameTrack track;
 };
 

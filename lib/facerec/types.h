@@ -36,6 +36,11 @@ struct Face {
   float confidence = 0.f;  // detector score, 0..1
   Landmarks landmarks{};   // see the order above
   bool has_landmarks = false;
+  // The landmark net's first pass (on the detector box), kept when a refinement pass
+  // gave `landmarks` (landmarks.h). Where the two passes disagree, the face's alignment
+  // is in doubt and it is embedded under both (alignment_variants(), aligner.h).
+  Landmarks coarse_landmarks{};
+  bool has_coarse_landmarks = false;
 };
 
 using Embedding = std::vector<float>;
