@@ -159,6 +159,49 @@ get_double_field (const GstStructure * s, const gchar * name, gdouble * out)
   return FALSE;
 }
 
+/* Reads a field of 10 numbers (x0,y0..x4,y4) into @out; FALSE when it is absent or
+ * malformed. */
+static gboolean
+get_points_field (const GstStructure * s, const gchar * name, gdouble out[10])
+{
+  const GValue *arr = gst_structure_get_value (s, name);
+  guint i, n = 0;
+
+  if (arr != NULL && GST_VALUE_HOLDS_ARRAY (arr))
+    n = gst_value_array_get_size (arr);
+  if (n != 2 * GST_FACEREC_NUM_LANDMARKS)
+    return FALSE;
+  for (i = 0; i < n; i++) {
+    const GValue *v = gst_value_array_get_value (arr, i);
+    if (G_VALUE_HOLDS_DOUBLE (v))
+      out[i] = g_value_get_double (v);
+    else if (G_VALUE_HOLDS_FLOAT (v))
+      out[i] = g_value_get_float (v);
+    else if (G_VALUE_HOLDS_INT (v))
+      out[i] = g_value_get_int (v);
+    else
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Sets a field of 10 doubles (x0,y0..x4,y4). */
+static void
+set_points_field (GstStructure * s, const gchar * name, const gdouble values[10])
+{
+  GValue arr = G_VALUE_INIT;
+  guint i;
+
+  gst_value_array_init (&arr, 2 * GST_FACEREC_NUM_LANDMARKS);
+  for (i = 0; i < 2 * GST_FACEREC_NUM_LANDMARKS; i++) {
+    GValue v = G_VALUE_INIT;
+    g_value_init (&v, G_TYPE_DOUBLE);
+    g_value_set_double (&v, values[i]);
+    gst_value_array_append_and_take_value (&arr, &v);
+  }
+  gst_structure_take_value (s, name, &arr);
+}
+
 gboolean
 gst_facerec_roi_get_detection (GstVideoRegionOfInterestMeta * roi,
     gdouble * confidence, gdouble landmarks[10])
@@ -177,26 +220,8 @@ gst_facerec_roi_get_detection (GstVideoRegionOfInterestMeta * roi,
   if (confidence)
     *confidence = conf;
 
-  if (landmarks) {
-    const GValue *arr = gst_structure_get_value (s, "landmarks");
-    guint i, n = 0;
-
-    if (arr != NULL && GST_VALUE_HOLDS_ARRAY (arr))
-      n = gst_value_array_get_size (arr);
-    if (n != 2 * GST_FACEREC_NUM_LANDMARKS)
-      return FALSE;
-    for (i = 0; i < n; i++) {
-      const GValue *v = gst_value_array_get_value (arr, i);
-      if (G_VALUE_HOLDS_DOUBLE (v))
-        landmarks[i] = g_value_get_double (v);
-      else if (G_VALUE_HOLDS_FLOAT (v))
-        landmarks[i] = g_value_get_float (v);
-      else if (G_VALUE_HOLDS_INT (v))
-        landmarks[i] = g_value_get_int (v);
-      else
-        return FALSE;
-    }
-  }
+  if (landmarks && !get_points_field (s, "landmarks", landmarks))
+    return FALSE;
   return TRUE;
 }
 
@@ -323,21 +348,37 @@ gst_buffer_add_facerec_face (GstBuffer * buffer, guint x, guint y, guint w,
 
   s = gst_structure_new (GST_FACEREC_DETECTION, "confidence", G_TYPE_DOUBLE,
       confidence, "fresh", G_TYPE_BOOLEAN, fresh ? TRUE : FALSE, NULL);
-  if (landmarks != NULL) {
-    GValue arr = G_VALUE_INIT;
-    guint i;
-
-    gst_value_array_init (&arr, 2 * GST_FACEREC_NUM_LANDMARKS);
-    for (i = 0; i < 2 * GST_FACEREC_NUM_LANDMARKS; i++) {
-      GValue v = G_VALUE_INIT;
-      g_value_init (&v, G_TYPE_DOUBLE);
-      g_value_set_double (&v, landmarks[i]);
-      gst_value_array_append_and_take_value (&arr, &v);
-    }
-    gst_structure_take_value (s, "landmarks", &arr);
-  }
+  if (landmarks != NULL)
+    set_points_field (s, "landmarks", landmarks);
   gst_video_region_of_interest_meta_add_param (roi, s);
   return roi;
+}
+
+gboolean
+gst_facerec_roi_set_coarse_landmarks (GstVideoRegionOfInterestMeta * roi,
+    const gdouble landmarks[10])
+{
+  GstStructure *s;
+
+  g_return_val_if_fail (roi != NULL && landmarks != NULL, FALSE);
+
+  s = gst_video_region_of_interest_meta_get_param (roi, GST_FACEREC_DETECTION);
+  if (s == NULL)
+    return FALSE;
+  set_points_field (s, "coarse-landmarks", landmarks);
+  return TRUE;
+}
+
+gboolean
+gst_facerec_roi_get_coarse_landmarks (GstVideoRegionOfInterestMeta * roi,
+    gdouble landmarks[10])
+{
+  GstStructure *s;
+
+  g_return_val_if_fail (roi != NULL && landmarks != NULL, FALSE);
+
+  s = gst_video_region_of_interest_meta_get_param (roi, GST_FACEREC_DETECTION);
+  return s != NULL && get_points_field (s, "coarse-landmarks", landmarks);
 }
 
 void

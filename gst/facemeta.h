@@ -14,6 +14,9 @@
  *                   image left, mouth corner on the image right
  *       fresh       G_TYPE_BOOLEAN  FALSE when the face was carried over from an
  *                   earlier frame instead of being detected on this one
+ *       coarse-landmarks  optional, like landmarks: the landmark net's first pass
+ *                   (on the detector box) where a refinement pass gave "landmarks";
+ *                   facerecognize embeds a face under both when they disagree
  *
  * `facerecognize` adds to the same ROI a GstStructure named "recognition":
  *       label       G_TYPE_STRING  the person's name; absent when unknown
@@ -141,6 +144,15 @@ void gst_buffer_foreach_facerec_face (GstBuffer * buffer, GstFaceRecFaceFunc fun
 GstVideoRegionOfInterestMeta *gst_buffer_add_facerec_face (GstBuffer * buffer,
     guint x, guint y, guint w, guint h, gdouble confidence,
     const gdouble landmarks[10], gboolean fresh);
+
+/* Sets the "coarse-landmarks" field of a face ROI's "detection" structure (10
+ * values, like landmarks). FALSE when the ROI has no detection params. */
+gboolean gst_facerec_roi_set_coarse_landmarks (GstVideoRegionOfInterestMeta * roi,
+    const gdouble landmarks[10]);
+
+/* Reads the "coarse-landmarks" field; FALSE when absent or malformed. */
+gboolean gst_facerec_roi_get_coarse_landmarks (GstVideoRegionOfInterestMeta * roi,
+    gdouble landmarks[10]);
 
 /* Sets (adds or replaces) the "recognition" structure of a face ROI. @label NULL:
  * unknown (known=FALSE, label-id -1, no "label" field). fresh=TRUE. */

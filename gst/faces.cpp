@@ -25,6 +25,14 @@ std::optional<facerec::Face> face_from_roi(const GstVideoRegionOfInterestMeta* r
     }
     f.has_landmarks = finite;
     f.confidence = static_cast<float>(conf);
+    if (finite && gst_facerec_roi_get_coarse_landmarks(r, lm)) {
+      bool ok = true;
+      for (int i = 0; i < facerec::kNumLandmarks; ++i) {
+        f.coarse_landmarks[i] = cv::Point2f(static_cast<float>(lm[2 * i]), static_cast<float>(lm[2 * i + 1]));
+        ok = ok && std::isfinite(lm[2 * i]) && std::isfinite(lm[2 * i + 1]);
+      }
+      f.has_coarse_landmarks = ok;
+    }
   } else if (gst_facerec_roi_get_detection(r, &conf, nullptr)) {
     f.confidence = static_cast<float>(conf);
   }
@@ -38,10 +46,17 @@ GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, const cv::Rect& box, cons
     lm[2 * i] = static_cast<double>(face.landmarks[i].x);
     lm[2 * i + 1] = static_cast<double>(face.landmarks[i].y);
   }
-  return gst_buffer_add_facerec_face(buf, static_cast<guint>(box.x), static_cast<guint>(box.y),
-                                     static_cast<guint>(box.width), static_cast<guint>(box.height),
-                                     static_cast<double>(face.confidence),
-                                     face.has_landmarks ? lm : nullptr, fresh);
+  GstVideoRegionOfInterestMeta* roi = gst_buffer_add_facerec_face(
+      buf, static_cast<guint>(box.x), static_cast<guint>(box.y), static_cast<guint>(box.width),
+      static_cast<guint>(box.height), static_cast<double>(face.confidence), face.has_landmarks ? lm : nullptr, fresh);
+  if (roi != nullptr && face.has_landmarks && face.has_coarse_landmarks) {
+    for (int i = 0; i < facerec::kNumLandmarks; ++i) {
+      lm[2 * i] = static_cast<double>(face.coarse_landmarks[i].x);
+      lm[2 * i + 1] = static_cast<double>(face.coarse_landmarks[i].y);
+    }
+    gst_facerec_roi_set_coarse_landmarks(roi, lm);
+  }
+  return roi;
 }
 
 GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, const facerec::FrameFace& f, bool fresh) {
@@ -53,6 +68,13 @@ GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, const facerec::FrameFace&
   GstVideoRegionOfInterestMeta* roi = gst_buffer_add_facerec_face(
       buf, static_cast<guint>(f.box.x), static_cast<guint>(f.box.y), static_cast<guint>(f.box.width),
       static_cast<guint>(f.box.height), f.confidence, lm, fresh);
+  if (roi != nullptr && f.has_coarse_landmarks) {
+    for (int i = 0; i < facerec::kNumLandmarks; ++i) {
+      lm[2 * i] = f.coarse_landmarks[i].x;
+      lm[2 * i + 1] = f.coarse_landmarks[i].y;
+    }
+    gst_facerec_roi_set_coarse_landmarks(roi, lm);
+  }
   if (roi != nullptr && f.track.id != 0) {
     auto t = [](int64_t v) { return v < 0 ? GST_CLOCK_TIME_NONE : static_cast<GstClockTime>(v); };
     gst_facerec_roi_set_tracking(roi, f.track.id, t(f.track.first_time), t(f.track.last_time),

@@ -20,6 +20,8 @@
 #include "common.h"
 #include "gsttest.h"
 #include "facemeta.h"
+#include "facerec/aligner.h"
+#include "facerec/embedder.h"
 #include "facerec/models.h"
 
 namespace {
@@ -352,6 +354,53 @@ GST_START_TEST(test_recognize_embeddings) {
 }
 GST_END_TEST;
 
+// facedetect-dnn passes the landmark net's first pass on as "coarse-landmarks";
+// facerecognize embeds a face whose passes disagree (the profile LFW
+// Jacques_Chirac_0006) under both alignments, exactly as the library does for
+// facerec-train and facerec-eval (Embedder::embed_faces).
+GST_START_TEST(test_recognize_alignment_variants) {
+  const std::string file = "faces/Jacques_Chirac/Jacques_Chirac_0006.jpg";
+  if (!testutil::require_data({file})) return;
+  GstHarness* h = gst_harness_new_parse("facedetect-dnn ! facerecognize");
+  cv::Mat img = load_image(file);
+  GstBuffer* out = push_pull(h, img, GST_VIDEO_FORMAT_BGR);
+  GstVideoRegionOfInterestMeta* r = face_at(out, cv::Point(img.cols / 2, img.rows / 2));
+  fail_unless(r != nullptr, "no face at the centre of %s", file.c_str());
+  double lm[10], coarse[10], conf = 0;
+  fail_unless(gst_facerec_roi_get_detection(r, &conf, lm));
+  fail_unless(gst_facerec_roi_get_coarse_landmarks(r, coarse), "no coarse-landmarks in the detection params");
+  facerec::Face f;
+  f.box = cv::Rect2f(roi_rect(r));
+  for (int i = 0; i < facerec::kNumLandmarks; ++i) {
+    f.landmarks[i] = cv::Point2f(float(lm[2 * i]), float(lm[2 * i + 1]));
+    f.coarse_landmarks[i] = cv::Point2f(float(coarse[2 * i]), float(coarse[2 * i + 1]));
+  }
+  f.has_landmarks = f.has_coarse_landmarks = true;
+  fail_unless(facerec::alignment_variants(f).size() == 3, "passes %.3f box widths apart",
+              facerec::landmark_disagreement(f));
+  GstFaceRecEmbeddingMeta* em = gst_buffer_get_facerec_embedding_meta(out, r->id);
+  fail_unless(em != nullptr && em->dim == 128);
+  auto emb = facerec::create_embedder(facerec::defaults::kEmbedder);
+  const facerec::Embedding lib = emb->embed_faces(img, {f})[0];
+  const facerec::Embedding single = emb->embed({emb->align(img, f)})[0];
+  double d_lib = 0, d_single = 0;
+  for (guint j = 0; j < em->dim; ++j) {
+    d_lib += (em->data[j] - lib[j]) * (em->data[j] - lib[j]);
+    d_single += (em->data[j] - single[j]) * (em->data[j] - single[j]);
+  }
+  g_print("%s: element vs library %.2g, vs one alignment %.3f\n", file.c_str(), std::sqrt(d_lib), std::sqrt(d_single));
+  fail_unless(std::sqrt(d_lib) < 1e-4, "element embedding differs from the library's by %g", std::sqrt(d_lib));
+  fail_unless(std::sqrt(d_single) > 1e-3, "the element embedded one alignment only");
+  // The meta layer round-trips the field and refuses a ROI without detection params.
+  GstVideoRegionOfInterestMeta* bare =
+      gst_buffer_add_video_region_of_interest_meta(out, GST_FACEREC_ROI_TYPE, 1, 1, 10, 10);
+  fail_if(gst_facerec_roi_set_coarse_landmarks(bare, coarse));
+  fail_if(gst_facerec_roi_get_coarse_landmarks(bare, lm));
+  gst_buffer_unref(out);
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_recognize_without_params) {
   // ROIs as videoscale leaves them: box only, no "detection" params
   GstHarness* h = gst_harness_new("facerecognize");
@@ -597,6 +646,7 @@ static Suite* facerec_elements_suite(void) {
   tcase_add_test(tc, test_detect_missing_model);
   tcase_add_test(tc, test_detect_corrupt_model);
   tcase_add_test(tc, test_recognize_embeddings);
+  tcase_add_test(tc, test_recognize_alignment_variants);
   tcase_add_test(tc, test_recognize_without_params);
   tcase_add_test(tc, test_recognize_missing_model);
   tcase_add_test(tc, test_embedding_meta_copy);
