@@ -14,9 +14,13 @@
  *                   image left, mouth corner on the image right
  *       fresh       G_TYPE_BOOLEAN  FALSE when the face was carried over from an
  *                   earlier frame instead of being detected on this one
- *       coarse-landmarks  optional, like landmarks: the landmark net's first pass
- *                   (on the detector box) where a refinement pass gave "landmarks";
- *                   facerecognize embeds a face under both when they disagree
+ *       coarse-landmarks  optional, same layout and frame pixels as landmarks (and
+ *                   read only where landmarks are present): the landmark net's first
+ *                   pass (on the detector box) where a refinement pass gave "landmarks".
+ *                   facerecognize embeds a face under both sets and their midpoint when
+ *                   they disagree. An element that moves or rescales "landmarks" must do
+ *                   the same to this field or remove it (a stale set makes the face look
+ *                   in doubt)
  *
  * `facerecognize` adds to the same ROI a GstStructure named "recognition":
  *       label       G_TYPE_STRING  the person's name; absent when unknown
@@ -146,11 +150,13 @@ GstVideoRegionOfInterestMeta *gst_buffer_add_facerec_face (GstBuffer * buffer,
     const gdouble landmarks[10], gboolean fresh);
 
 /* Sets the "coarse-landmarks" field of a face ROI's "detection" structure (10
- * values, like landmarks). FALSE when the ROI has no detection params. */
+ * values, like landmarks) in place: the buffer must be writable. FALSE when the ROI
+ * has no detection params. */
 gboolean gst_facerec_roi_set_coarse_landmarks (GstVideoRegionOfInterestMeta * roi,
     const gdouble landmarks[10]);
 
-/* Reads the "coarse-landmarks" field; FALSE when absent or malformed. */
+/* Reads the "coarse-landmarks" field; FALSE when absent or malformed (then
+ * @landmarks may have been partly written). */
 gboolean gst_facerec_roi_get_coarse_landmarks (GstVideoRegionOfInterestMeta * roi,
     gdouble landmarks[10]);
 

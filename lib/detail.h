@@ -27,6 +27,14 @@ std::string shape_string(const cv::Mat& m);
 std::vector<Face> finish_faces(std::vector<Face> faces, const cv::Size& img,
                                const DetectorConfig& cfg);
 
+// detector.cpp: the mirror check (DetectorConfig::mirror_check_below). `mirrored`: the faces
+// found in the mirror image of an image `width` pixels wide (in the mirror's pixels). Each
+// face of `faces` scoring under `below` takes the box and score of the mirror face that,
+// flipped back, overlaps it most (IoU >= kMirrorMatchIou) and scores higher, unless that
+// mirror face overlaps another face of `faces` more. Returns how many faces changed.
+constexpr float kMirrorMatchIou = 0.25f;
+int apply_mirror_check(std::vector<Face>& faces, const std::vector<Face>& mirrored, int width, float below);
+
 // detector.cpp: the input as 8-bit, 3-channel BGR (gray and BGRA are converted).
 cv::Mat to_bgr8(const cv::Mat& img);
 

@@ -161,6 +161,42 @@ std::vector<Face> finish_faces(std::vector<Face> faces, const cv::Size& img,
   return out;
 }
 
+namespace {
+float iou(const cv::Rect2f& a, const cv::Rect2f& b) {
+  const float inter = (a & b).area(), uni = a.area() + b.area() - inter;
+  return uni > 0.f ? inter / uni : 0.f;
+}
+}  // namespace
+
+int apply_mirror_check(std::vector<Face>& faces, const std::vector<Face>& mirrored, int width, float below) {
+  std::vector<cv::Rect2f> back;  // the mirror faces' boxes in the image's pixels
+  for (const Face& m : mirrored)
+    back.emplace_back(static_cast<float>(width) - m.box.x - m.box.width, m.box.y, m.box.width, m.box.height);
+  const std::vector<Face> before = faces;
+  int changed = 0;
+  for (size_t i = 0; i < faces.size(); ++i) {
+    if (before[i].confidence >= below) continue;
+    int best = -1;
+    float best_iou = kMirrorMatchIou;
+    for (size_t j = 0; j < back.size(); ++j) {
+      const float o = iou(before[i].box, back[j]);
+      if (mirrored[j].confidence > before[i].confidence && o >= best_iou) {
+        best = int(j);
+        best_iou = o;
+      }
+    }
+    if (best < 0) continue;
+    bool other = false;  // the mirror face is another face's rather than this one's
+    for (size_t k = 0; k < before.size() && !other; ++k)
+      other = k != i && iou(before[k].box, back[size_t(best)]) > best_iou;
+    if (other) continue;
+    faces[i].box = back[size_t(best)];
+    faces[i].confidence = mirrored[size_t(best)].confidence;
+    ++changed;
+  }
+  return changed;
+}
+
 cv::Mat to_bgr8(const cv::Mat& img) {
   if (img.empty()) return img;
   cv::Mat m = img;

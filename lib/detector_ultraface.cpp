@@ -1,4 +1,8 @@
 // Default detector: faceplugin fr_detect.onnx (UltraFace RFB-320) + the 68-point landmark net.
+#include <algorithm>
+#include <cstdio>
+
+#include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
 
 #include "detail.h"
@@ -24,9 +28,32 @@ class UltraFaceDetector final : public detail::DetectorBase {
   }
 
   std::vector<Face> detect(const cv::Mat& input) override {
-    std::vector<Face> faces;
-    if (input.empty()) return faces;
+    if (input.empty()) return {};
     cv::Mat bgr = detail::to_bgr8(input);
+    std::vector<Face> faces = boxes(bgr);
+    const float below = cfg_.mirror_check_below;
+    if (std::any_of(faces.begin(), faces.end(), [below](const Face& f) { return f.confidence < below; })) {
+      cv::flip(bgr, mirror_, 1);
+      detail::apply_mirror_check(faces, boxes(mirror_), bgr.cols, below);
+    }
+    faces = detail::finish_faces(std::move(faces), bgr.size(), cfg_);
+    for (Face& f : faces) landmarks_->apply(bgr, f);
+    return faces;
+  }
+
+  DetectorType type() const override { return DetectorType::UltraFace; }
+  std::string describe() const override {
+    char check[48] = "";
+    if (cfg_.mirror_check_below > 0.f)
+      std::snprintf(check, sizeof check, " + mirror check under %.2f", double(cfg_.mirror_check_below));
+    return std::string("ultraface ") + path_ +
+           (cfg_.refine_landmarks ? " + landmarks" : " + landmarks (box pass only)") + check;
+  }
+
+ private:
+  // The net's faces in bgr after NMS: boxes and scores, no landmarks.
+  std::vector<Face> boxes(const cv::Mat& bgr) {
+    std::vector<Face> faces;
     const float W = static_cast<float>(bgr.cols), H = static_cast<float>(bgr.rows);
     detail::blob_from_bgr(bgr, kInput, 1.0 / 128.0, cv::Scalar(127, 127, 127), true, resized_, blob_);
     const std::vector<cv::Mat> outs = run(blob_);
@@ -53,18 +80,9 @@ class UltraFaceDetector final : public detail::DetectorBase {
       f.confidence = scores[k];
       faces.push_back(f);
     }
-    faces = detail::finish_faces(std::move(faces), bgr.size(), cfg_);
-    for (Face& f : faces) landmarks_->apply(bgr, f);
     return faces;
   }
 
-  DetectorType type() const override { return DetectorType::UltraFace; }
-  std::string describe() const override {
-    return std::string("ultraface ") + path_ +
-           (cfg_.refine_landmarks ? " + landmarks" : " + landmarks (box pass only)");
-  }
-
- private:
   // The net on one blob: scores [1,N,2] and boxes [1,N,4], or an Error naming the file.
   std::vector<cv::Mat> run(const cv::Mat& blob) {
     static const char* kExpected =
@@ -98,6 +116,7 @@ class UltraFaceDetector final : public detail::DetectorBase {
   std::string path_;
   std::shared_ptr<SharedNet> net_;
   std::unique_ptr<LandmarkNet> landmarks_;
+  cv::Mat mirror_;  // the mirror image, for the mirror check (kept: no allocation per frame)
   cv::Mat resized_, blob_;  // reused from one detection to the next
 };
 

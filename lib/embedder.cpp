@@ -103,6 +103,7 @@ std::vector<Embedding> Embedder::embed_faces(const std::vector<Face>& faces,
   for (size_t i = 0; i < faces.size(); ++i) {
     Face variant = faces[i];
     variant.has_landmarks = true;
+    variant.has_coarse_landmarks = false;  // chip_of sees one set of points
     for (const Landmarks& l : alignment_variants(faces[i])) {
       variant.landmarks = l;
       chips.push_back(chip_of(variant));
@@ -110,20 +111,32 @@ std::vector<Embedding> Embedder::embed_faces(const std::vector<Face>& faces,
     first[i + 1] = chips.size();
   }
   std::vector<Embedding> all = embed(chips);
-  if (all.size() != chips.size() || chips.size() == faces.size()) return all;
+  if (all.size() != chips.size())
+    throw Error(path(), "embedder returned " + std::to_string(all.size()) + " embeddings for " +
+                            std::to_string(chips.size()) + " chips: a broken runner");
+  if (chips.size() == faces.size()) return all;
+  // The mean direction at the variants' mean length: unit vectors stay unit vectors
+  // (whether the manifest normalises them or the network does itself), raw ones keep
+  // their scale.
+  auto norm = [](const Embedding& v) {
+    double s = 0.0;
+    for (float x : v) s += double(x) * x;
+    return std::sqrt(s);
+  };
   std::vector<Embedding> out(faces.size());
   for (size_t i = 0; i < faces.size(); ++i) {
     Embedding& e = out[i];
     e = std::move(all[first[i]]);
-    const size_t n = first[i + 1] - first[i];
-    if (n == 1 || e.empty()) continue;
-    for (size_t k = first[i] + 1; k < first[i + 1]; ++k)
+    if (first[i + 1] - first[i] == 1 || e.empty()) continue;
+    double length = norm(e);
+    for (size_t k = first[i] + 1; k < first[i + 1]; ++k) {
+      length += norm(all[k]);
       for (size_t j = 0; j < e.size() && j < all[k].size(); ++j) e[j] += all[k][j];
-    double norm = 0.0;
-    for (float v : e) norm += double(v) * v;
-    const double div = spec().l2_normalize ? std::sqrt(norm) : double(n);
-    if (div > 0.0)
-      for (float& v : e) v = static_cast<float>(v / div);
+    }
+    length /= double(first[i + 1] - first[i]);
+    const double sum = norm(e);
+    if (sum > 0.0)
+      for (float& v : e) v = static_cast<float>(v * (length / sum));
   }
   return out;
 }

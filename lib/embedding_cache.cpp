@@ -10,7 +10,6 @@
 #include "facerec/aligner.h"
 #include "facerec/detector.h"
 #include "facerec/embedder.h"
-#include "facerec/enrolment.h"
 #include "facerec/safe_io.h"
 
 namespace facerec {
@@ -91,8 +90,7 @@ std::string cache_context(const Detector& det, const Embedder& emb) {
   const EmbedderSpec& s = emb.spec();
   return "embedder=" + s.id + " " + std::filesystem::path(emb.path()).filename().string() +
          (s.swap_rb ? " RGB" : " BGR") + (s.flip_average ? " flip" : "") + "; detector=" + det.describe() +
-         "; landmarks=refined; pick=area*confidence*centre; mirror check below " + std::to_string(kMirrorCheckBelow) +
-         "; alignment variants above " + std::to_string(kAlignmentDoubt);
+         "; landmarks=refined; pick=area*confidence*centre; alignment variants above " + std::to_string(kAlignmentDoubt);
 }
 
 EmbeddingCache::EmbeddingCache(std::string path, std::string context)

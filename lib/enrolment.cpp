@@ -134,23 +134,13 @@ CacheEntry analyse(const cv::Mat& img, Detector& det, Embedder& emb) {
     r.skip_reason = "no face found";
     return r;
   }
-  Face face = faces[size_t(pick)];
-  cv::Mat source = img;
-  if (face.confidence < kMirrorCheckBelow) {
-    // The detector is unsure of the face it picked: look at the mirror image too and keep
-    // the more confident of the two (the face's identity does not change in a mirror).
-    cv::Mat mirror;
-    cv::flip(img, mirror, 1);
-    const std::vector<Face> mf = det.detect(mirror);
-    const int mp = pick_enrolment_face(mf, mirror.size());
-    if (mp >= 0 && mf[size_t(mp)].confidence > face.confidence) {
-      face = mf[size_t(mp)];
-      source = mirror;
-    }
-  }
+  const Face& face = faces[size_t(pick)];
   r.face_size = std::min(face.box.width, face.box.height);
-  r.quality = measure_quality(emb.align(source, face), face);
-  std::vector<Embedding> e = emb.embed_faces(source, {face});
+  // The quality on the chip of the face's own landmarks; the embedding under each of its
+  // alignment variants (one, unless the landmark passes disagree).
+  const cv::Mat chip = emb.align(img, face);
+  r.quality = measure_quality(chip, face);
+  std::vector<Embedding> e = alignment_variants(face).size() == 1 ? emb.embed({chip}) : emb.embed_faces(img, {face});
   if (e.size() != 1 || e[0].empty()) {
     r.skip_reason = "embedding failed";
     return r;

@@ -87,6 +87,7 @@ std::vector<FaceOutput> FrameRecognizer::process(FrameSource& frame, const std::
       if (!f.has_landmarks) {
         f.landmarks = landmarks_from_box(f.box);
         f.has_landmarks = true;
+        f.has_coarse_landmarks = false;
       }
       prepared.push_back(f);
     }

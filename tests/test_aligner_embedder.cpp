@@ -295,6 +295,39 @@ GST_START_TEST(test_alignment_variants) {
               l2(got[0], mean));
   fail_unless(l2(got[0], each[0]) > 1e-3f, "the average differs from the refined chip's embedding");
 
+  // One batch of faces with 3, 1 and 3 variants gives what one call per face gives.
+  Face single = c;
+  single.has_coarse_landmarks = false;
+  const auto batch = emb->embed_faces(img, {c, single, c});
+  fail_unless(batch.size() == 3);
+  fail_unless(l2(batch[0], got[0]) < 1e-5f && l2(batch[2], got[0]) < 1e-5f, "faces 1 and 3: the 3-variant mean");
+  fail_unless(l2(batch[1], emb->embed({emb->align(img, single)})[0]) < 1e-5f, "face 2: its one alignment");
+
+  // An embedder whose vectors are not unit vectors (dlib's): the mean direction at the
+  // variants' mean length.
+  auto raw_spec = facerec::embedder_spec_for("faceapi-resnet-128");
+  if (testutil::require_model(raw_spec.file)) {
+    auto raw = facerec::create_embedder(raw_spec);
+    std::vector<cv::Mat> rc;
+    for (const auto& l : var) {
+      Face x = c;
+      x.landmarks = l;
+      rc.push_back(raw->align(img, x));
+    }
+    const auto re = raw->embed(rc);
+    Embedding sum(re[0].size(), 0.f);
+    double length = 0;
+    for (const auto& e : re) {
+      length += l2(e, Embedding(e.size(), 0.f)) / re.size();
+      for (size_t k = 0; k < e.size(); ++k) sum[k] += e[k];
+    }
+    const double sn = l2(sum, Embedding(sum.size(), 0.f));
+    for (float& x : sum) x = static_cast<float>(x * length / sn);
+    const auto rg = raw->embed_faces(img, {c});
+    std::printf("dlib: variant lengths mean %.3f, averaged %.3f\n", length, double(l2(rg[0], Embedding(sum.size(), 0.f))));
+    fail_unless(l2(rg[0], sum) < 1e-4f, "dlib average off by %g", double(l2(rg[0], sum)));
+  }
+
   // The box pass alone (refine_landmarks = false) keeps no coarse points.
   facerec::DetectorConfig box_only;
   box_only.refine_landmarks = false;

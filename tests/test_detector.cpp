@@ -387,6 +387,64 @@ GST_END_TEST;
 // (which it replaces for speed; the res10 SSD, the bench's baseline, keeps blobFromImage),
 // for UltraFace's settings and others, with and without resizing, odd sizes and a region of
 // a larger image (rows not contiguous) included, and keeps its buffers from call to call.
+// The mirror check's matching (detail::apply_mirror_check) on synthetic boxes in a 200 px
+// wide image: the mirror faces are given in the mirror's pixels (x' = 200 - x - w).
+GST_START_TEST(test_mirror_check_logic) {
+  auto face = [](float x, float y, float w, float h, float c) {
+    facerec::Face f;
+    f.box = cv::Rect2f(x, y, w, h);
+    f.confidence = c;
+    return f;
+  };
+  auto mirrored = [&face](float x, float y, float w, float h, float c) { return face(200.f - x - w, y, w, h, c); };
+  // An unsure face (0.7) and a sure one (0.95); the mirror finds the first one's person
+  // 10 px to the left at 0.99 (IoU 0.67) and the second one at 0.97.
+  std::vector<facerec::Face> faces{face(100, 50, 50, 60, 0.7f), face(10, 50, 40, 50, 0.95f)};
+  const std::vector<facerec::Face> m{mirrored(90, 50, 50, 60, 0.99f), mirrored(10, 50, 40, 50, 0.97f)};
+  fail_unless_equals_int(facerec::detail::apply_mirror_check(faces, m, 200, 0.9f), 1);
+  fail_unless(faces[0].box == cv::Rect2f(90, 50, 50, 60) && faces[0].confidence == 0.99f);
+  fail_unless(faces[1].box == cv::Rect2f(10, 50, 40, 50) && faces[1].confidence == 0.95f, "a sure face stays");
+  // Threshold 0: nothing is checked.
+  faces = {face(100, 50, 50, 60, 0.7f)};
+  fail_unless_equals_int(facerec::detail::apply_mirror_check(faces, m, 200, 0.f), 0);
+  // The mirror face scores lower, or overlaps too little (IoU 0.18 < kMirrorMatchIou): unchanged.
+  fail_unless_equals_int(facerec::detail::apply_mirror_check(faces, {mirrored(90, 50, 50, 60, 0.6f)}, 200, 0.9f), 0);
+  fail_unless_equals_int(facerec::detail::apply_mirror_check(faces, {mirrored(135, 50, 50, 60, 0.99f)}, 200, 0.9f), 0);
+  fail_unless(faces[0].box == cv::Rect2f(100, 50, 50, 60) && faces[0].confidence == 0.7f);
+  // The mirror face is another person's (it overlaps the second face more): unchanged.
+  faces = {face(100, 50, 50, 60, 0.7f), face(115, 50, 50, 60, 0.95f)};
+  fail_unless_equals_int(facerec::detail::apply_mirror_check(faces, {mirrored(112, 50, 50, 60, 0.99f)}, 200, 0.9f), 0);
+  // Of two mirror faces the one overlapping most wins.
+  faces = {face(100, 50, 50, 60, 0.7f)};
+  fail_unless_equals_int(
+      facerec::detail::apply_mirror_check(faces, {mirrored(85, 50, 50, 60, 0.99f), mirrored(95, 50, 50, 60, 0.98f)}, 200, 0.9f), 1);
+  fail_unless(faces[0].box == cv::Rect2f(95, 50, 50, 60) && faces[0].confidence == 0.98f);
+}
+GST_END_TEST;
+
+// The mirror check on the photo it was made for (LFW Jacques_Chirac_0010, a left profile):
+// UltraFace's own box is on the back of the head at 0.698; with the check, the face.
+GST_START_TEST(test_mirror_check_photo) {
+  const std::string rel = "faces/Jacques_Chirac/Jacques_Chirac_0010.jpg";
+  if (!testutil::require_data({rel})) return;
+  const cv::Mat img = cv::imread(testutil::testdata(rel));
+  facerec::DetectorConfig off;
+  off.mirror_check_below = 0.f;
+  auto plain = facerec::create_detector(off);
+  auto checked = facerec::create_detector({});
+  const auto a = plain->detect(img), b = checked->detect(img);
+  fail_unless(a.size() == 1 && b.size() == 1, "%zu and %zu faces", a.size(), b.size());
+  std::printf("Jacques_Chirac_0010: %.3f at x %.0f without the mirror check, %.3f at x %.0f with it\n",
+              double(a[0].confidence), double(a[0].box.x), double(b[0].confidence), double(b[0].box.x));
+  fail_unless(a[0].confidence < 0.9f, "the case this test is about is gone: %.3f", double(a[0].confidence));
+  fail_unless(b[0].confidence > 0.99f && b[0].box.x < a[0].box.x - 20.f, "the face is left of the unsure box");
+  fail_unless(b[0].has_landmarks && b[0].landmarks[2].x < a[0].box.x, "the nose is outside the unsure box");
+  fail_unless(checked->describe().find("mirror check under 0.90") != std::string::npos, "%s",
+              checked->describe().c_str());
+  fail_unless(plain->describe().find("mirror") == std::string::npos);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_blob_matches_opencv) {
   struct Case {
     cv::Size image, input;
@@ -433,6 +491,8 @@ static Suite* detector_suite() {
   tcase_add_test(tc, test_broken_model_files);
   tcase_add_test(tc, test_odd_sizes);
   tcase_add_test(tc, test_blob_matches_opencv);
+  tcase_add_test(tc, test_mirror_check_logic);
+  tcase_add_test(tc, test_mirror_check_photo);
   return s;
 }
 

@@ -354,18 +354,8 @@ GST_START_TEST(test_recognize_embeddings) {
 }
 GST_END_TEST;
 
-// facedetect-dnn passes the landmark net's first pass on as "coarse-landmarks";
-// facerecognize embeds a face whose passes disagree (the profile LFW
-// Jacques_Chirac_0006) under both alignments, exactly as the library does for
-// facerec-train and facerec-eval (Embedder::embed_faces).
-GST_START_TEST(test_recognize_alignment_variants) {
-  const std::string file = "faces/Jacques_Chirac/Jacques_Chirac_0006.jpg";
-  if (!testutil::require_data({file})) return;
-  GstHarness* h = gst_harness_new_parse("facedetect-dnn ! facerecognize");
-  cv::Mat img = load_image(file);
-  GstBuffer* out = push_pull(h, img, GST_VIDEO_FORMAT_BGR);
-  GstVideoRegionOfInterestMeta* r = face_at(out, cv::Point(img.cols / 2, img.rows / 2));
-  fail_unless(r != nullptr, "no face at the centre of %s", file.c_str());
+// The face of a ROI with both sets of landmarks, as facerecognize reads it.
+facerec::Face face_with_coarse(GstVideoRegionOfInterestMeta* r) {
   double lm[10], coarse[10], conf = 0;
   fail_unless(gst_facerec_roi_get_detection(r, &conf, lm));
   fail_unless(gst_facerec_roi_get_coarse_landmarks(r, coarse), "no coarse-landmarks in the detection params");
@@ -376,8 +366,25 @@ GST_START_TEST(test_recognize_alignment_variants) {
     f.coarse_landmarks[i] = cv::Point2f(float(coarse[2 * i]), float(coarse[2 * i + 1]));
   }
   f.has_landmarks = f.has_coarse_landmarks = true;
-  fail_unless(facerec::alignment_variants(f).size() == 3, "passes %.3f box widths apart",
-              facerec::landmark_disagreement(f));
+  return f;
+}
+
+// facedetect-dnn passes the landmark net's first pass on as "coarse-landmarks", mapped
+// to frame pixels like the landmarks (here the detector sees the frame at 0.8x) and moved
+// with them between detector runs; facerecognize embeds a face whose passes disagree (the
+// profile LFW Jacques_Chirac_0006) under both alignments, exactly as the library does for
+// facerec-train and facerec-eval (Embedder::embed_faces).
+GST_START_TEST(test_recognize_alignment_variants) {
+  const std::string file = "faces/Jacques_Chirac/Jacques_Chirac_0006.jpg";
+  if (!testutil::require_data({file})) return;
+  GstHarness* h = gst_harness_new_parse("facedetect-dnn processing-width=200 inference-interval=2 ! facerecognize");
+  cv::Mat img = load_image(file);
+  GstBuffer* out = push_pull(h, img, GST_VIDEO_FORMAT_BGR);
+  GstVideoRegionOfInterestMeta* r = face_at(out, cv::Point(img.cols / 2, img.rows / 2));
+  fail_unless(r != nullptr, "no face at the centre of %s", file.c_str());
+  const facerec::Face f = face_with_coarse(r);
+  const float d1 = facerec::landmark_disagreement(f);
+  fail_unless(d1 > facerec::kAlignmentDoubt && d1 < 0.15f, "passes %.3f box widths apart", d1);
   GstFaceRecEmbeddingMeta* em = gst_buffer_get_facerec_embedding_meta(out, r->id);
   fail_unless(em != nullptr && em->dim == 128);
   auto emb = facerec::create_embedder(facerec::defaults::kEmbedder);
@@ -391,11 +398,34 @@ GST_START_TEST(test_recognize_alignment_variants) {
   g_print("%s: element vs library %.2g, vs one alignment %.3f\n", file.c_str(), std::sqrt(d_lib), std::sqrt(d_single));
   fail_unless(std::sqrt(d_lib) < 1e-4, "element embedding differs from the library's by %g", std::sqrt(d_lib));
   fail_unless(std::sqrt(d_single) > 1e-3, "the element embedded one alignment only");
-  // The meta layer round-trips the field and refuses a ROI without detection params.
+  // The meta layer refuses a ROI without detection params.
+  double lm[10] = {0};
   GstVideoRegionOfInterestMeta* bare =
       gst_buffer_add_video_region_of_interest_meta(out, GST_FACEREC_ROI_TYPE, 1, 1, 10, 10);
-  fail_if(gst_facerec_roi_set_coarse_landmarks(bare, coarse));
+  fail_if(gst_facerec_roi_set_coarse_landmarks(bare, lm));
   fail_if(gst_facerec_roi_get_coarse_landmarks(bare, lm));
+  gst_buffer_unref(out);
+
+  // The next frame (no detector run), the picture moved 12 px right: both sets follow it.
+  cv::Mat moved;
+  cv::warpAffine(img, moved, cv::Matx23d(1, 0, 12, 0, 1, 0), img.size(), cv::INTER_LINEAR, cv::BORDER_REPLICATE);
+  GstBuffer* in = testutil::make_buffer(moved, GST_VIDEO_FORMAT_BGR);
+  GST_BUFFER_PTS(in) = GST_SECOND / 25;
+  fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
+  out = gst_harness_pull(h);
+  r = face_at(out, cv::Point(img.cols / 2 + 12, img.rows / 2));
+  fail_unless(r != nullptr && !gst_facerec_roi_detection_is_fresh(r), "the face carried to the next frame");
+  const facerec::Face g = face_with_coarse(r);
+  const float d2 = facerec::landmark_disagreement(g);
+  g_print("carried 12 px: landmarks moved %.1f px, coarse %.1f px; passes %.3f then %.3f box widths apart\n",
+          double(g.landmarks[2].x - f.landmarks[2].x), double(g.coarse_landmarks[2].x - f.coarse_landmarks[2].x),
+          double(d1), double(d2));
+  for (int i = 0; i < facerec::kNumLandmarks; ++i) {
+    const cv::Point2f dl = g.landmarks[i] - f.landmarks[i], dc = g.coarse_landmarks[i] - f.coarse_landmarks[i];
+    fail_unless(std::fabs(dl.x - 12.f) < 1.5f && cv::norm(dc - dl) < 0.5, "point %d: landmarks moved (%.1f, %.1f), coarse (%.1f, %.1f)",
+                i, double(dl.x), double(dl.y), double(dc.x), double(dc.y));
+  }
+  fail_unless(std::fabs(d2 - d1) < 0.005f, "passes %.3f apart after the move, %.3f before", d2, d1);
   gst_buffer_unref(out);
   gst_harness_teardown(h);
 }

@@ -146,6 +146,26 @@ GST_START_TEST(test_two_faces_passing_keep_ids) {
 GST_END_TEST;
 
 // move() (optical flow) replaces the motion model's guess on that frame.
+// move_face: the landmarks, and the landmark net's first pass with them, follow the box
+// (centre translated, offsets scaled).
+GST_START_TEST(test_move_face_moves_both_landmark_sets) {
+  facerec::Face f;
+  f.box = cv::Rect2f(100, 100, 50, 60);  // centre (125, 130)
+  for (int i = 0; i < facerec::kNumLandmarks; ++i) {
+    f.landmarks[i] = cv::Point2f(110.f + 5.f * i, 120.f + 2.f * i);
+    f.coarse_landmarks[i] = f.landmarks[i] + cv::Point2f(3.f, -1.f);
+  }
+  f.has_landmarks = f.has_coarse_landmarks = true;
+  const facerec::Face g = facerec::move_face(f, f.box, cv::Rect2f(200, 90, 100, 90));  // centre (250, 135), x2, x1.5
+  for (int i = 0; i < facerec::kNumLandmarks; ++i) {
+    auto expect = [](cv::Point2f p) { return cv::Point2f(250.f + (p.x - 125.f) * 2.f, 135.f + (p.y - 130.f) * 1.5f); };
+    fail_unless(cv::norm(g.landmarks[i] - expect(f.landmarks[i])) < 1e-4);
+    fail_unless(cv::norm(g.coarse_landmarks[i] - expect(f.coarse_landmarks[i])) < 1e-4, "coarse point %d", i);
+  }
+  fail_unless(g.has_coarse_landmarks);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_move_overrides_prediction) {
   facerec::Tracker tr;
   tr.update({face(0, 0, 40)});
@@ -260,6 +280,7 @@ static Suite* tracker_suite() {
   tcase_add_test(tc, test_predict_moves_boxes_between_detections);
   tcase_add_test(tc, test_fast_small_face_paired_by_centre_distance);
   tcase_add_test(tc, test_two_faces_passing_keep_ids);
+  tcase_add_test(tc, test_move_face_moves_both_landmark_sets);
   tcase_add_test(tc, test_move_overrides_prediction);
   tcase_add_test(tc, test_reset_never_reuses_ids);
   TCase* flow = tcase_create("flow");

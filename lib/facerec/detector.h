@@ -33,6 +33,12 @@ struct DetectorConfig {
   float nms_threshold = 0.4f;
   int min_face_size = 0;  // faces smaller than this (pixels, in the input image) are dropped
   int max_faces = 0;      // 0: no limit; otherwise the most confident N are kept
+  // Mirror check (UltraFace): when a face scores below this, the detector also runs on the
+  // mirror image and a more confident face found there at the same place (flipped back)
+  // takes its box; 0 turns it off. UltraFace misses some left-facing profiles: on LFW
+  // Jacques_Chirac_0010 its only box is on the back of the head (0.70), in the mirror
+  // image it finds the face (1.00). One more network run, on frames with such a face only.
+  float mirror_check_below = 0.9f;
   // No thread setting: OpenCV's thread count (cv::setNumThreads) is process-wide, so a
   // detector must not change it for every other network and stream of the process. The
   // library leaves it alone; an application that wants fewer threads calls

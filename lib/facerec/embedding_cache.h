@@ -41,9 +41,10 @@ struct CacheEntry {
 };
 
 // "embedder=<id> <file name> <RGB|BGR>[ flip]; detector=<describe()>; landmarks=refined;
-// pick=area*confidence*centre" (the channel order and flip averaging are the embedder's
-// preprocessing; the last two name the landmark and face-pick rules: entries made under
-// other rules miss; describe() says when the landmark refinement is off)
+// pick=area*confidence*centre; alignment variants above <kAlignmentDoubt>" (the channel
+// order and flip averaging are the embedder's preprocessing; the last three name the
+// landmark, face-pick and alignment-variant rules: entries made under other rules miss;
+// describe() says when the landmark refinement is off and when the mirror check is on)
 std::string cache_context(const Detector& det, const Embedder& emb);
 
 class EmbeddingCache {

@@ -49,13 +49,6 @@ std::vector<std::pair<std::string, std::vector<std::string>>> list_dataset(const
 // loses). Returns -1 if none.
 int pick_enrolment_face(const std::vector<Face>& faces, cv::Size image = cv::Size());
 
-// A picked face the detector scores below this is looked for in the mirror image of the
-// photo as well, and the more confident of the two is embedded. UltraFace misses some
-// left-facing profiles (LFW Jacques_Chirac_0010: a box on the back of the head at 0.70;
-// in the mirror image the face at 1.00); of the 1820 faces of ../shared/testdata, that
-// one is the only pick below 0.9.
-constexpr float kMirrorCheckBelow = 0.9f;
-
 // Detects, aligns and embeds every image. progress(i, n) is called per image.
 // Still images only, no cache (see the overload below).
 EnrolmentResult enrol_dataset(const std::string& dir, Detector& det, Embedder& emb,
