@@ -6,8 +6,12 @@
 // Stages, per face (the face boxes come from one detection pass done before timing):
 //   landmarks (box pass only)      LandmarkNet(refine=false)
 //   landmarks (box + refinement)   LandmarkNet(), what the detectors use
-//   align                          5-point similarity warp to the 150x150 chip
+//   align                          5-point similarity warp to the embedder's chip
 //   embed, batch 1 / 4 / 8         the 128-d network, ms per face
+//   align + embed_faces            what enrolment and facerecognize do per face: one chip, or
+//                                  for a face in doubt (aligner.h) three, averaged; on the
+//                                  timed faces, then on faces in doubt only (up to 8 found
+//                                  among the first images of the data)
 //   classify                       SVM + distance gate against 87 people x 5 embeddings
 // Every stage runs R rounds over the N faces; the median round is reported. Ratios are
 // against "embed, batch 1", measured in the same run: the stage that dominates per face.
@@ -25,6 +29,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "facerec/aligner.h"
 #include "facerec/classifier.h"
 #include "facerec/detector.h"
 #include "facerec/embedder.h"
@@ -103,6 +108,19 @@ int main(int argc, char** argv) {
         if (k >= 0) samples.push_back({img, found[size_t(k)]});
       }
     if (samples.size() < 8) throw facerec::Error(faces_dir, "fewer than 8 faces found");
+    size_t in_doubt = 0;
+    for (const auto& smp : samples) in_doubt += facerec::alignment_variants(smp.face).size() > 1;
+    // Faces in doubt, for their own row: the picked faces of the data whose landmark passes disagree.
+    std::vector<Sample> doubtful;
+    for (const auto& [name, imgs] : people)
+      for (const auto& path : imgs) {
+        if (doubtful.size() >= 8) break;
+        cv::Mat img = cv::imread(path, cv::IMREAD_COLOR);
+        if (img.empty()) continue;
+        const auto found = det->detect(img);
+        const int k = facerec::pick_enrolment_face(found, img.size());
+        if (k >= 0 && facerec::alignment_variants(found[size_t(k)]).size() > 1) doubtful.push_back({img, found[size_t(k)]});
+      }
     const double n = double(samples.size());
 
     // A gallery like the evaluation's: 87 people x 5 enrolment images.
@@ -146,7 +164,8 @@ int main(int argc, char** argv) {
         refined.apply(s.img, f);
       }
     });
-    per_face("align (150x150 chip)", [&] {
+    const cv::Size chip_size = emb->spec().chip.size;
+    per_face("align (" + std::to_string(chip_size.width) + "x" + std::to_string(chip_size.height) + " chip)", [&] {
       for (const auto& s : samples) (void)emb->align(s.img, s.face);
     });
     for (size_t batch : {size_t(1), size_t(4), size_t(8)})
@@ -156,6 +175,13 @@ int main(int argc, char** argv) {
           (void)emb->embed(std::vector<cv::Mat>(chips.begin() + long(i), chips.begin() + long(e)));
         }
       });
+    per_face("align + embed_faces", [&] {
+      for (const auto& smp : samples) (void)emb->embed_faces(smp.img, {smp.face});
+    });
+    if (!doubtful.empty())
+      rows.push_back({"align + embed_faces, in doubt", median_round_ms(rounds, [&] {
+                        for (const auto& smp : doubtful) (void)emb->embed_faces(smp.img, {smp.face});
+                      }) / double(doubtful.size())});
     per_face("classify (87 people x 5)", [&] {
       for (const auto& q : queries) (void)clf.classify(q, clf.default_threshold());
     });
@@ -165,6 +191,8 @@ int main(int argc, char** argv) {
       if (r.name == "embed, batch 1") base = r.ms_per_face;
     std::printf("facerec-recognition-speed: %zu faces of %s, %d rounds (median round), OpenCV %s, %d threads\n",
                 samples.size(), faces_dir.c_str(), rounds, CV_VERSION, cv::getNumThreads());
+    std::printf("  %zu of the %zu faces in doubt; %zu faces in doubt timed on their own\n", in_doubt, samples.size(),
+                doubtful.size());
     std::printf("  %-30s %10s %18s\n", "stage", "ms/face", "x embed batch 1");
     for (const auto& r : rows)
       std::printf("  %-30s %10.2f %18.3f\n", r.name.c_str(), r.ms_per_face, base > 0 ? r.ms_per_face / base : 0.0);
