@@ -73,9 +73,10 @@ class Embedder {
   // One forward pass for all chips (BGR 8-bit; other sizes are resized to the chip
   // size). May be called from several threads at once.
   virtual std::vector<Embedding> embed(const std::vector<cv::Mat>& chips) = 0;
-  // Embeds every face under each of its alignment_variants() (aligner.h), all chips as
-  // one batch; a face with several variants gets the mean of their embeddings
-  // (normalised again where spec().l2_normalize). `chip_of` makes the chip of a face
+  // Embeds every face under each of its alignment_variants() (aligner.h): the faces'
+  // own chips as one batch, the extra variants one chip at a time (no new input shape for
+  // the network); a face with several variants gets the mean direction of their
+  // embeddings at their mean length. `chip_of` makes the chip of a face
   // (landmarks set to one variant); the first overload aligns inside bgr with align().
   std::vector<Embedding> embed_faces(const cv::Mat& bgr, const std::vector<Face>& faces);
   std::vector<Embedding> embed_faces(const std::vector<Face>& faces,
