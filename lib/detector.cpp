@@ -161,13 +161,6 @@ std::vector<Face> finish_faces(std::vector<Face> faces, const cv::Size& img,
   return out;
 }
 
-namespace {
-float iou(const cv::Rect2f& a, const cv::Rect2f& b) {
-  const float inter = (a & b).area(), uni = a.area() + b.area() - inter;
-  return uni > 0.f ? inter / uni : 0.f;
-}
-}  // namespace
-
 int apply_mirror_check(std::vector<Face>& faces, const std::vector<Face>& mirrored, int width, float below) {
   std::vector<cv::Rect2f> back;  // the mirror faces' boxes in the image's pixels
   for (const Face& m : mirrored)

@@ -136,11 +136,10 @@ CacheEntry analyse(const cv::Mat& img, Detector& det, Embedder& emb) {
   }
   const Face& face = faces[size_t(pick)];
   r.face_size = std::min(face.box.width, face.box.height);
-  // The quality on the chip of the face's own landmarks; the embedding under each of its
-  // alignment variants (one, unless the landmark passes disagree).
-  const cv::Mat chip = emb.align(img, face);
-  r.quality = measure_quality(chip, face);
-  std::vector<Embedding> e = alignment_variants(face).size() == 1 ? emb.embed({chip}) : emb.embed_faces(img, {face});
+  // The quality on the chip of the face's own landmarks; the embedding as the elements make
+  // it (embed_faces: under each alignment variant where the landmark passes disagree).
+  r.quality = measure_quality(emb.align(img, face), face);
+  std::vector<Embedding> e = emb.embed_faces(img, {face});
   if (e.size() != 1 || e[0].empty()) {
     r.skip_reason = "embedding failed";
     return r;
