@@ -2,9 +2,34 @@
 #include "faces.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace gstfacerec {
+
+namespace {
+
+// 5 points as the meta's 10 values (x0,y0..x4,y4).
+template <class P>
+void to_values(const std::array<P, facerec::kNumLandmarks>& pts, gdouble out[2 * GST_FACEREC_NUM_LANDMARKS]) {
+  for (int i = 0; i < facerec::kNumLandmarks; ++i) {
+    out[2 * i] = static_cast<double>(pts[size_t(i)].x);
+    out[2 * i + 1] = static_cast<double>(pts[size_t(i)].y);
+  }
+}
+
+// The meta's 10 values as 5 points, if every value is a number within `limit` of the frame's
+// origin (ROIs may come from other elements: an infinite or huge value would overflow the
+// float alignment maths). false leaves `out` unspecified.
+bool from_values(const gdouble v[2 * GST_FACEREC_NUM_LANDMARKS], double limit, facerec::Landmarks& out) {
+  for (int i = 0; i < 2 * facerec::kNumLandmarks; ++i)
+    if (!std::isfinite(v[i]) || std::fabs(v[i]) > limit) return false;
+  for (int i = 0; i < facerec::kNumLandmarks; ++i)
+    out[size_t(i)] = cv::Point2f(static_cast<float>(v[2 * i]), static_cast<float>(v[2 * i + 1]));
+  return true;
+}
+
+}  // namespace
 
 std::optional<facerec::Face> face_from_roi(const GstVideoRegionOfInterestMeta* roi, int fw, int fh) {
   // clip to the frame (ROIs may come from elsewhere)
@@ -17,22 +42,13 @@ std::optional<facerec::Face> face_from_roi(const GstVideoRegionOfInterestMeta* r
                      static_cast<float>(y1 - y0));
   gdouble conf = 0.0, lm[2 * GST_FACEREC_NUM_LANDMARKS];
   auto* r = const_cast<GstVideoRegionOfInterestMeta*>(roi);
+  // points may lie outside the frame (a face at its edge), not several frames away
+  const double limit = 4.0 * std::max(fw, fh);
   if (gst_facerec_roi_get_detection(r, &conf, lm)) {
-    bool finite = true;
-    for (int i = 0; i < facerec::kNumLandmarks; ++i) {
-      f.landmarks[i] = cv::Point2f(static_cast<float>(lm[2 * i]), static_cast<float>(lm[2 * i + 1]));
-      finite = finite && std::isfinite(lm[2 * i]) && std::isfinite(lm[2 * i + 1]);
-    }
-    f.has_landmarks = finite;
     f.confidence = static_cast<float>(conf);
-    if (finite && gst_facerec_roi_get_coarse_landmarks(r, lm)) {
-      bool ok = true;
-      for (int i = 0; i < facerec::kNumLandmarks; ++i) {
-        f.coarse_landmarks[i] = cv::Point2f(static_cast<float>(lm[2 * i]), static_cast<float>(lm[2 * i + 1]));
-        ok = ok && std::isfinite(lm[2 * i]) && std::isfinite(lm[2 * i + 1]);
-      }
-      f.has_coarse_landmarks = ok;
-    }
+    f.has_landmarks = from_values(lm, limit, f.landmarks);
+    f.has_coarse_landmarks =
+        f.has_landmarks && gst_facerec_roi_get_coarse_landmarks(r, lm) && from_values(lm, limit, f.coarse_landmarks);
   } else if (gst_facerec_roi_get_detection(r, &conf, nullptr)) {
     f.confidence = static_cast<float>(conf);
   }
@@ -42,18 +58,12 @@ std::optional<facerec::Face> face_from_roi(const GstVideoRegionOfInterestMeta* r
 GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, const cv::Rect& box, const facerec::Face& face,
                                        bool fresh) {
   gdouble lm[2 * GST_FACEREC_NUM_LANDMARKS];
-  for (int i = 0; i < facerec::kNumLandmarks; ++i) {
-    lm[2 * i] = static_cast<double>(face.landmarks[i].x);
-    lm[2 * i + 1] = static_cast<double>(face.landmarks[i].y);
-  }
+  to_values(face.landmarks, lm);
   GstVideoRegionOfInterestMeta* roi = gst_buffer_add_facerec_face(
       buf, static_cast<guint>(box.x), static_cast<guint>(box.y), static_cast<guint>(box.width),
       static_cast<guint>(box.height), static_cast<double>(face.confidence), face.has_landmarks ? lm : nullptr, fresh);
   if (roi != nullptr && face.has_landmarks && face.has_coarse_landmarks) {
-    for (int i = 0; i < facerec::kNumLandmarks; ++i) {
-      lm[2 * i] = static_cast<double>(face.coarse_landmarks[i].x);
-      lm[2 * i + 1] = static_cast<double>(face.coarse_landmarks[i].y);
-    }
+    to_values(face.coarse_landmarks, lm);
     gst_facerec_roi_set_coarse_landmarks(roi, lm);
   }
   return roi;
@@ -61,18 +71,12 @@ GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, const cv::Rect& box, cons
 
 GstVideoRegionOfInterestMeta* add_face(GstBuffer* buf, const facerec::FrameFace& f, bool fresh) {
   gdouble lm[2 * GST_FACEREC_NUM_LANDMARKS];
-  for (int i = 0; i < facerec::kNumLandmarks; ++i) {
-    lm[2 * i] = f.landmarks[i].x;
-    lm[2 * i + 1] = f.landmarks[i].y;
-  }
+  to_values(f.landmarks, lm);
   GstVideoRegionOfInterestMeta* roi = gst_buffer_add_facerec_face(
       buf, static_cast<guint>(f.box.x), static_cast<guint>(f.box.y), static_cast<guint>(f.box.width),
       static_cast<guint>(f.box.height), f.confidence, lm, fresh);
   if (roi != nullptr && f.has_coarse_landmarks) {
-    for (int i = 0; i < facerec::kNumLandmarks; ++i) {
-      lm[2 * i] = f.coarse_landmarks[i].x;
-      lm[2 * i + 1] = f.coarse_landmarks[i].y;
-    }
+    to_values(f.coarse_landmarks, lm);
     gst_facerec_roi_set_coarse_landmarks(roi, lm);
   }
   if (roi != nullptr && f.track.id != 0) {

@@ -28,7 +28,9 @@ void for_each_face(GstBuffer* buf, Fn&& fn) {
 
 // The face of a face ROI as lib/ sees it: the box clipped to the frame (nullopt when
 // less than 2x2 pixels of it lie inside), confidence and landmarks from its
-// "detection" params (has_landmarks only when all 10 values are finite).
+// "detection" params (has_landmarks only when all 10 values are finite and within 4 frame
+// sizes of the origin; has_coarse_landmarks likewise for "coarse-landmarks", and only with
+// landmarks).
 std::optional<facerec::Face> face_from_roi(const GstVideoRegionOfInterestMeta* roi, int frame_width,
                                            int frame_height);
 

@@ -431,6 +431,53 @@ GST_START_TEST(test_recognize_alignment_variants) {
 }
 GST_END_TEST;
 
+// Landmarks from another element that are numbers but absurd (1e30: past float range) are
+// not used: the face is embedded as if it had none, like a box-only ROI (facerecognize
+// runs the landmark net on it). Absurd coarse-landmarks next to good landmarks are ignored.
+GST_START_TEST(test_recognize_absurd_landmarks) {
+  GstHarness* h = gst_harness_new("facerecognize");
+  cv::Mat img = load_image(kImages[0].file);
+  gst_harness_set_src_caps_str(h, caps_string(GST_VIDEO_FORMAT_BGR, img.cols, img.rows).c_str());
+  const cv::Rect box(146, 79, 148, 210);
+  auto embedding = [&](int kind) {
+    GstBuffer* in = make_buffer(img, GST_VIDEO_FORMAT_BGR);
+    double lm[10], far[10];
+    for (int i = 0; i < 10; ++i) far[i] = 1e30;
+    // the mean face in the box: plausible landmarks
+    const facerec::Landmarks m = facerec::landmarks_from_box(cv::Rect2f(box));
+    for (int i = 0; i < 5; ++i) {
+      lm[2 * i] = m[size_t(i)].x;
+      lm[2 * i + 1] = m[size_t(i)].y;
+    }
+    GstVideoRegionOfInterestMeta* roi = nullptr;
+    if (kind == 0)
+      roi = gst_buffer_add_video_region_of_interest_meta(in, GST_FACEREC_ROI_TYPE, box.x, box.y, box.width, box.height);
+    else
+      roi = gst_buffer_add_facerec_face(in, box.x, box.y, box.width, box.height, 0.9, kind == 1 ? far : lm, TRUE);
+    roi->id = 1;
+    if (kind == 3) fail_unless(gst_facerec_roi_set_coarse_landmarks(roi, far));
+    fail_unless_equals_int(gst_harness_push(h, in), GST_FLOW_OK);
+    GstBuffer* out = gst_harness_pull(h);
+    GstFaceRecEmbeddingMeta* em = gst_buffer_get_facerec_embedding_meta(out, 1);
+    fail_unless(em != nullptr && em->dim == 128, "kind %d: no embedding", kind);
+    std::vector<float> e(em->data, em->data + em->dim);
+    for (float v : e) fail_unless(std::isfinite(v), "kind %d: embedding not finite", kind);
+    gst_buffer_unref(out);
+    return e;
+  };
+  auto dist = [](const std::vector<float>& a, const std::vector<float>& b) {
+    double d = 0;
+    for (size_t k = 0; k < a.size(); ++k) d += (a[k] - b[k]) * (a[k] - b[k]);
+    return std::sqrt(d);
+  };
+  const auto box_only = embedding(0), absurd = embedding(1), good = embedding(2), absurd_coarse = embedding(3);
+  g_print("absurd landmarks vs box only %.2g, absurd coarse vs none %.2g\n", dist(absurd, box_only), dist(absurd_coarse, good));
+  fail_unless(dist(absurd, box_only) < 1e-5, "absurd landmarks were used");
+  fail_unless(dist(absurd_coarse, good) < 1e-5, "absurd coarse-landmarks were used");
+  gst_harness_teardown(h);
+}
+GST_END_TEST;
+
 GST_START_TEST(test_recognize_without_params) {
   // ROIs as videoscale leaves them: box only, no "detection" params
   GstHarness* h = gst_harness_new("facerecognize");
@@ -677,6 +724,7 @@ static Suite* facerec_elements_suite(void) {
   tcase_add_test(tc, test_detect_corrupt_model);
   tcase_add_test(tc, test_recognize_embeddings);
   tcase_add_test(tc, test_recognize_alignment_variants);
+  tcase_add_test(tc, test_recognize_absurd_landmarks);
   tcase_add_test(tc, test_recognize_without_params);
   tcase_add_test(tc, test_recognize_missing_model);
   tcase_add_test(tc, test_embedding_meta_copy);
