@@ -161,8 +161,7 @@ std::vector<std::optional<Face>> FaceFlow::follow(const Pyramid& prev_pyr, const
     const cv::Point2f c = apply(cv::Point2f(f.box.x + f.box.width / 2.f, f.box.y + f.box.height / 2.f));
     const float w = static_cast<float>(f.box.width * k), h = static_cast<float>(f.box.height * k);
     f.box = cv::Rect2f(c.x - w / 2.f, c.y - h / 2.f, w, h);
-    for (cv::Point2f& p : f.landmarks) p = apply(p);
-    for (cv::Point2f& p : f.coarse_landmarks) p = apply(p);
+    move_points(f, apply);
     out[i] = f;
   }
   return out;

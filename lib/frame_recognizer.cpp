@@ -75,8 +75,7 @@ std::vector<FaceOutput> FrameRecognizer::process(FrameSource& frame, const std::
           landmarks->apply(img, local);
           if (local.has_landmarks) {
             const cv::Point2f o(static_cast<float>(around.x), static_cast<float>(around.y));
-            for (cv::Point2f& p : local.landmarks) p += o;
-            for (cv::Point2f& p : local.coarse_landmarks) p += o;
+            move_points(local, [&o](const cv::Point2f& p) { return p + o; });
             f.landmarks = local.landmarks;
             f.has_landmarks = true;
             f.coarse_landmarks = local.coarse_landmarks;

@@ -48,8 +48,7 @@ Face move_face(const Face& face, const cv::Rect2f& from, const cv::Rect2f& to) {
   const cv::Point2f c0 = centre(from), c1 = centre(to);
   const float sx = from.width > 0.f ? to.width / from.width : 1.f;
   const float sy = from.height > 0.f ? to.height / from.height : 1.f;
-  for (cv::Point2f& p : out.landmarks) p = cv::Point2f(c1.x + (p.x - c0.x) * sx, c1.y + (p.y - c0.y) * sy);
-  for (cv::Point2f& p : out.coarse_landmarks) p = cv::Point2f(c1.x + (p.x - c0.x) * sx, c1.y + (p.y - c0.y) * sy);
+  move_points(out, [&](const cv::Point2f& p) { return cv::Point2f(c1.x + (p.x - c0.x) * sx, c1.y + (p.y - c0.y) * sy); });
   return out;
 }
 

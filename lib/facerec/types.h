@@ -43,6 +43,14 @@ struct Face {
   bool has_coarse_landmarks = false;
 };
 
+// Moves every point a face carries (its landmarks and the first-pass ones): whatever
+// moves a face's landmarks goes through this, so that the two sets stay together.
+template <class Fn>
+void move_points(Face& face, Fn&& fn) {
+  for (cv::Point2f& p : face.landmarks) p = fn(p);
+  for (cv::Point2f& p : face.coarse_landmarks) p = fn(p);
+}
+
 using Embedding = std::vector<float>;
 
 // Result of classifying one embedding.
